@@ -1,0 +1,177 @@
+// `walnut serve`: wires config, storage, the UPS model and its device, and the NUT server together, and
+// shuts them down in order on SIGTERM/SIGINT. The outermost layer: file reads, sockets and SQLite meet here.
+import { existsSync, readFileSync } from 'node:fs';
+import { EXIT, type ServeArgs } from './args.ts';
+import { BUILD } from '../config/build-info.ts';
+import { ConfigError, applyConfigFile, defaultConfig, parseListen, type WalnutConfig } from '../config/config.ts';
+import { ConfigUsers } from '../auth/config-users.ts';
+import { openDatabase, StorageError } from '../storage/database.ts';
+import { EventLog } from '../storage/event-log.ts';
+import { UpsModel } from '../ups/model.ts';
+import { parseFixture, FixtureError } from '../simulate/fixture.ts';
+import { publishFixtureValues } from '../simulate/published-values.ts';
+import { NutServer } from '../nut/server.ts';
+import { TrackingTable } from '../nut/tracking.ts';
+import type { AuditEvent } from '../nut/commands.ts';
+import { AddonError } from '../native/addons.ts';
+import { clean, logger, setLogLevel, type Level } from '../util/log.ts';
+
+const log = logger('walnut');
+
+function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${what} ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Defaults, then the config file, then flags. */
+export function loadConfig(args: ServeArgs): WalnutConfig {
+  let config = defaultConfig();
+  const file = args.config ?? (existsSync(BUILD.paths.config) ? BUILD.paths.config : undefined);
+  if (file !== undefined) config = applyConfigFile(config, readJson(file, 'config file') as never);
+  if (args.data !== undefined) config.dataDir = args.data;
+  if (args.listen.length > 0) config.listen = args.listen;
+  if (args.simulate !== undefined) config.ups.simulate = args.simulate;
+  if (args.logLevel !== undefined) {
+    if (!/^(debug|info|warn|error)$/.test(args.logLevel)) throw new ConfigError(`--log-level: unknown level "${args.logLevel}"`);
+    config.logLevel = args.logLevel as Level;
+  }
+  config.listen.forEach(parseListen); // validate before anything starts
+  return config;
+}
+
+function describeAudit(e: AuditEvent): { kind: string; detail: string } {
+  const who = e.session.username === undefined ? '' : `user ${clean(e.session.username, 64)} `;
+  switch (e.kind) {
+    case 'login':
+      return { kind: 'login', detail: `${who}logged into ${e.ups}${e.session.tls ? ' (TLS)' : ''}` };
+    case 'denied':
+      return { kind: 'access-denied', detail: `${who}${e.command} on ${e.ups}` };
+    case 'fsd':
+      return { kind: 'fsd', detail: `${who}set FSD on ${e.ups}` };
+    case 'set':
+      return { kind: 'set', detail: `${who}set ${e.variable} on ${e.ups} to ${JSON.stringify(e.value)}` };
+    case 'instcmd':
+      return { kind: 'instcmd', detail: `${who}ran ${e.command}${e.parameter === undefined ? '' : ` ${clean(e.parameter, 64)}`} on ${e.ups}` };
+  }
+}
+
+export async function serve(args: ServeArgs): Promise<number> {
+  const config = loadConfig(args);
+  setLogLevel(config.logLevel);
+
+  let db;
+  try {
+    db = openDatabase(config.dataDir, config.nativeCacheDir);
+  } catch (err) {
+    if (err instanceof StorageError || err instanceof AddonError) {
+      log.error(err.message);
+      return EXIT.failure;
+    }
+    throw err;
+  }
+  const events = new EventLog(db);
+  events.record('start', undefined, `walnut ${BUILD.version} (${BUILD.board})`);
+
+  const ups = new UpsModel({
+    name: config.ups.name,
+    description: config.ups.description,
+    maxAgeMs: config.nut.maxAgeSeconds * 1000,
+  });
+  ups.on('availability', (a) => {
+    const text = a === 'ok' ? 'data is fresh' : a === 'stale' ? 'data is stale' : 'driver not connected';
+    log.info(`UPS [${ups.name}]: ${text}`);
+    events.record('ups-availability', undefined, `${ups.name}: ${a}`);
+  });
+  ups.on('fsd', (set) => events.record(set ? 'fsd-set' : 'fsd-cleared', undefined, ups.name));
+
+  let device: { stop(): void } | undefined;
+  if (config.ups.simulate !== undefined) {
+    let fixture;
+    try {
+      fixture = parseFixture(readFileSync(config.ups.simulate, 'utf8'));
+    } catch (err) {
+      const why = err instanceof FixtureError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      db.close();
+      throw new ConfigError(`--simulate ${config.ups.simulate}: ${why}`);
+    }
+    log.info(`simulating ${fixture.model} as UPS [${ups.name}]`);
+    device = publishFixtureValues(fixture, ups);
+  } else {
+    log.warn(`no UPS device: the USB HID driver is not part of this build yet; UPS [${ups.name}] answers DRIVER-NOT-CONNECTED (use --simulate)`);
+  }
+  const availabilityTimer = setInterval(() => ups.checkAvailability(), 1000);
+  availabilityTimer.unref();
+
+  const n = config.nut;
+  const server = new NutServer({
+    context: {
+      serverInfo: `walnut ${BUILD.version} - NUT protocol 1.3 server`,
+      serverVersion: BUILD.version,
+      findUps: (name) => (name.toLowerCase() === ups.name.toLowerCase() ? ups : undefined),
+      upsList: () => [ups],
+      authorizer: new ConfigUsers(config.users),
+      tracking: new TrackingTable({ retentionMs: n.trackingRetentionSeconds * 1000, maxEntries: n.maxTrackingEntries }),
+    },
+    limits: {
+      idleTimeoutMs: n.idleTimeoutSeconds * 1000,
+      maxConnections: n.maxConnections,
+      outputHighWaterBytes: n.outputHighWaterBytes,
+      writeStallMs: n.writeStallSeconds * 1000,
+      maxPendingInputBytes: n.maxPendingInputBytes,
+    },
+    onConnection: (e) =>
+      events.record(e.kind, `${e.address}:${e.port}`, e.kind === 'disconnect' ? e.reason : undefined),
+    onAudit: (e) => {
+      const { kind, detail } = describeAudit(e);
+      if (kind === 'access-denied') log.warn(`${e.session.address}: access denied: ${detail}`);
+      else log.info(`${e.session.address}: ${detail}`);
+      events.record(kind, `${e.session.address}:${e.session.port}`, detail);
+    },
+  });
+
+  try {
+    for (const spec of config.listen) {
+      const { host, port } = parseListen(spec);
+      try {
+        await server.listen(host, port);
+      } catch (err) {
+        // `*` on a kernel without IPv6: fall back to IPv4 only
+        if (host === '::' && (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') await server.listen('0.0.0.0', port);
+        else throw err;
+      }
+    }
+  } catch (err) {
+    log.error(`cannot listen: ${(err as Error).message}`);
+    await server.close();
+    device?.stop();
+    events.close();
+    db.close();
+    return EXIT.failure;
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log.info(`${signal}: shutting down`);
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+  clearInterval(availabilityTimer);
+  await server.close();
+  device?.stop();
+  events.record('stop', undefined, `served ${server.counters.accepted} connections, ${server.counters.requests} requests`);
+  events.close();
+  db.close();
+  return EXIT.ok;
+}

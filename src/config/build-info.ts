@@ -1,0 +1,20 @@
+// Facts fixed at build time: the version and the board profile the binary was built for (board/*.json).
+// build/bundle.mjs injects __WALNUT_BUILD__; when the sources run directly under node (unit tests) the
+// development values below apply.
+export interface BuildInfo {
+  version: string;
+  board: string;
+  arch: string;
+  paths: { config: string; data: string; nativeCache: string };
+}
+
+declare const __WALNUT_BUILD__: BuildInfo | undefined;
+
+const DEVELOPMENT: BuildInfo = {
+  version: '0.0.0-dev',
+  board: 'development',
+  arch: process.arch,
+  paths: { config: '/etc/walnut/walnut.json', data: '/var/lib/walnut', nativeCache: '/var/cache/walnut/native' },
+};
+
+export const BUILD: BuildInfo = typeof __WALNUT_BUILD__ === 'undefined' ? DEVELOPMENT : __WALNUT_BUILD__;

@@ -1,0 +1,47 @@
+// walnut's entry point: one binary, several commands.
+import { EXIT, UsageError, helpText, parseArgs } from './cli/args.ts';
+import { BUILD } from './config/build-info.ts';
+import { serve } from './cli/serve.ts';
+import { ConfigError } from './config/config.ts';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`walnut: ${err.message}\nTry 'walnut --help'.\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  switch (args.command) {
+    case 'help':
+      process.stdout.write(helpText(BUILD.version));
+      return EXIT.ok;
+    case 'version':
+      process.stdout.write(`walnut ${BUILD.version} (${BUILD.board}, ${BUILD.arch}, node ${process.version})\n`);
+      return EXIT.ok;
+    case 'serve':
+      try {
+        return await serve(args);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`walnut: configuration: ${err.message}\n`);
+          return EXIT.config;
+        }
+        throw err;
+      }
+  }
+}
+
+// In a SEA, argv[0] and argv[1] are both the executable; under node, argv[1] is this script.
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== EXIT.ok || process.exitCode === undefined) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`walnut: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = EXIT.failure;
+  },
+);

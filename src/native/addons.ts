@@ -1,0 +1,81 @@
+// Native addons inside the single executable (appliance-packaging.md §1.5): each .node file rides in the SEA
+// blob as an asset, is written once to a content-hashed file in the cache directory (so an upgraded binary
+// never dlopens an old ABI, and two starts racing are harmless thanks to the atomic rename), then loaded with
+// process.dlopen. Outside a SEA (unit tests, development) the packages find their own binaries.
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+
+export class AddonError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AddonError';
+  }
+}
+
+interface SeaApi {
+  isSea(): boolean;
+  getRawAsset(key: string): ArrayBuffer;
+}
+
+function seaApi(): SeaApi | undefined {
+  try {
+    // getBuiltinModule works from ESM (tests) and from the CommonJS SEA main alike
+    const sea = process.getBuiltinModule('node:sea') as SeaApi | undefined;
+    if (!sea) return undefined;
+    return sea.isSea() ? sea : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when running as the single executable. */
+export function isSea(): boolean {
+  return seaApi() !== undefined;
+}
+
+const loaded = new Map<string, unknown>();
+
+/**
+ * Returns the exports of the addon carried as SEA asset `asset` (e.g. "better_sqlite3.node"), or undefined
+ * outside a SEA. Throws AddonError with the reason (noexec cache, unwritable directory) when it cannot load.
+ */
+export function loadSeaAddon(asset: string, cacheDir: string): unknown {
+  const sea = seaApi();
+  if (!sea) return undefined;
+  const cached = loaded.get(asset);
+  if (cached) return cached;
+  const bytes = new Uint8Array(sea.getRawAsset(asset)); // read-only view of the mapped executable: never write it
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const base = asset.replace(/\.node$/, '');
+  const file = join(cacheDir, `${base}-${hash}.node`);
+  try {
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    if (!existsSync(file)) {
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, bytes, { mode: 0o500 });
+      chmodSync(tmp, 0o500);
+      renameSync(tmp, file);
+      removeOlderCopies(cacheDir, base, file);
+    }
+  } catch (err) {
+    throw new AddonError(`cannot unpack ${asset} into ${cacheDir}: ${(err as Error).message} (set nativeCacheDir to a writable directory)`);
+  }
+  const mod = { exports: {} as unknown };
+  try {
+    process.dlopen(mod, file, constants.dlopen.RTLD_NOW);
+  } catch (err) {
+    throw new AddonError(`cannot load ${file}: ${(err as Error).message} (is ${cacheDir} mounted noexec?)`);
+  }
+  loaded.set(asset, mod.exports);
+  return mod.exports;
+}
+
+/** Garbage-collects copies left by earlier builds (other content hashes of the same addon). */
+function removeOlderCopies(dir: string, base: string, keep: string): void {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (path !== keep && name.startsWith(`${base}-`) && name.endsWith('.node')) rmSync(path, { force: true });
+  }
+}

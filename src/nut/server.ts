@@ -1,0 +1,376 @@
+// The NUT server's socket side: accepts TCP connections, feeds bytes to the tokenizer, runs commands in order
+// and writes replies. Protocol meaning lives in commands.ts; this file owns limits and timing.
+//
+// Where upsd 2.8 is weak, walnut differs on purpose (docs/nut-compat.md):
+// - Idle timeout is configurable (default 300 s, upsd: 60 s hard-coded); like upsd, only a complete line
+//   counts as activity (nut-protocol.md §1.4).
+// - Sockets never block the server: a client that stops reading stops being read (its pipelined requests wait
+//   in the kernel), and is dropped when its output stays above the high-water mark for `writeStallMs`. Nobody
+//   else waits for it (upsd blocks every client on one such writer; upsd-baseline.md "Stall").
+// - Past `maxConnections`, a new connection is accepted and closed at once, so the client sees EOF instead of
+//   hanging in the backlog, and the refusal is counted and logged (upsd goes silent and spins).
+// - Replies for one batch of pipelined lines go out in one write with TCP_NODELAY (upsd's per-line writes meet
+//   Nagle and cost ~40 ms per LIST).
+import * as net from 'node:net';
+import { NutError } from './errors.ts';
+import { fitsReplyLine } from './encode.ts';
+import { execute, type CommandContext, type Reply } from './commands.ts';
+import { newSession, type Session } from './session.ts';
+import { Tokenizer, type TokenizerEvent } from './tokenizer.ts';
+import { clean, logger } from '../util/log.ts';
+
+const log = logger('nut');
+
+export interface NutServerLimits {
+  /** Close a connection after this long without a complete request line. */
+  idleTimeoutMs: number;
+  /** Most simultaneous client connections. */
+  maxConnections: number;
+  /** Stop reading a client's requests while this many reply bytes wait to be sent to it. */
+  outputHighWaterBytes: number;
+  /** Drop a client whose output has stayed above the high-water mark this long. */
+  writeStallMs: number;
+  /** Longest run of unparsed input held for one client while its previous request is in progress. */
+  maxPendingInputBytes: number;
+}
+
+export interface ConnectionEvent {
+  kind: 'connect' | 'disconnect';
+  address: string;
+  port: number;
+  reason?: string;
+}
+
+export interface NutServerOptions {
+  context: Omit<CommandContext, 'logins' | 'audit' | 'startTls'> & Partial<Pick<CommandContext, 'startTls'>>;
+  limits: NutServerLimits;
+  /** connects, disconnects and audit events, for the event log */
+  onConnection?: (event: ConnectionEvent) => void;
+  onAudit?: CommandContext['audit'];
+}
+
+export interface ServerCounters {
+  accepted: number;
+  refusedOverCap: number;
+  idleClosed: number;
+  stallClosed: number;
+  httpRefused: number;
+  parseErrors: number;
+  requests: number;
+}
+
+const HTTP_METHODS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE', 'PATCH']);
+
+/** `GET / HTTP/1.1` and friends: somebody pointed a browser or a scanner at the NUT port. */
+function looksLikeHttp(words: readonly string[]): boolean {
+  return words.length === 3 && HTTP_METHODS.has(words[0]!.toUpperCase()) && /^HTTP\/\d/i.test(words[2]!);
+}
+
+function encodeReply(reply: Reply): string {
+  if (typeof reply === 'string') return fitsReplyLine(reply) ? reply + '\n' : 'ERR INVALID-ARGUMENT\n';
+  let out = '';
+  for (const line of reply) {
+    // Items hold names and values the model already bounds; only echoed client words can overflow, and those
+    // are in every line, so one check per line costs little and keeps the 511-byte promise.
+    if (!fitsReplyLine(line)) return 'ERR INVALID-ARGUMENT\n';
+    out += line + '\n';
+  }
+  return out;
+}
+
+function isBenignSocketError(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'EPIPE' || err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT';
+}
+
+class Connection {
+  readonly session: Session;
+  lastHeard: number;
+  /** when output first stayed above the high-water mark, else 0 */
+  stalledSince = 0;
+  private readonly tokenizer = new Tokenizer();
+  private pending: Buffer | undefined;
+  private pendingOffset = 0;
+  private busy = false;
+  private closing = false;
+  private out = '';
+  private firstLine = true;
+  readonly socket: net.Socket;
+  private readonly server: NutServer;
+
+  constructor(socket: net.Socket, server: NutServer) {
+    this.socket = socket;
+    this.server = server;
+    this.session = newSession(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
+    this.lastHeard = Date.now();
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.stalledSince = 0;
+      this.pump();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (!isBenignSocketError(err)) log.debug(`${this.peer()}: socket error ${err.code ?? err.message}`);
+    });
+    socket.on('close', () => server.forget(this));
+  }
+
+  peer(): string {
+    return `${this.session.address}:${this.session.port}`;
+  }
+
+  close(reason: string): void {
+    if (this.closing && this.socket.destroyed) return;
+    this.closing = true;
+    this.server.noteCloseReason(this, reason);
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    if (this.pending) {
+      const rest = this.pending.length - this.pendingOffset;
+      if (rest + chunk.length > this.server.limits.maxPendingInputBytes) {
+        log.warn(`${this.peer()}: more than ${this.server.limits.maxPendingInputBytes} bytes of requests queued; closing`);
+        this.close('input overflow');
+        return;
+      }
+      this.pending = Buffer.concat([this.pending.subarray(this.pendingOffset), chunk]);
+    } else {
+      this.pending = chunk;
+    }
+    this.pendingOffset = 0;
+    this.pump();
+  }
+
+  /** Runs as many buffered request lines as flow control allows, then writes their replies at once. */
+  private pump(): void {
+    while (this.pending && !this.busy && !this.closing) {
+      const buf = this.pending;
+      const stoppedAt = this.tokenizer.push(buf, (ev) => this.onEvent(ev), this.pendingOffset);
+      if (stoppedAt >= buf.length) {
+        this.pending = undefined;
+        this.pendingOffset = 0;
+      } else {
+        this.pendingOffset = stoppedAt;
+      }
+      if (this.overHighWater()) break;
+    }
+    this.flush();
+    if (this.closing) return;
+    const blocked = this.busy || this.overHighWater();
+    if (blocked) {
+      if (!this.socket.isPaused()) this.socket.pause();
+      if (this.overHighWater() && this.stalledSince === 0) this.stalledSince = Date.now();
+    } else if (this.socket.isPaused()) {
+      this.socket.resume();
+    }
+  }
+
+  private overHighWater(): boolean {
+    return this.socket.writableLength + this.out.length > this.server.limits.outputHighWaterBytes;
+  }
+
+  private flush(): void {
+    if (this.out.length === 0) return;
+    const out = this.out;
+    this.out = '';
+    if (!this.socket.destroyed) this.socket.write(out, 'latin1');
+    if (this.session.closeAfterReply && !this.busy) {
+      this.closing = true;
+      this.server.noteCloseReason(this, 'logout');
+      // end() after the reply; libupsclient closes without reading it, so EPIPE/ECONNRESET are expected
+      this.socket.end();
+    }
+  }
+
+  /** Tokenizer callback: returns false to stop feeding (async reply, LOGOUT, or back-pressure). */
+  private onEvent(ev: TokenizerEvent): boolean {
+    this.lastHeard = Date.now();
+    const counters = this.server.counters;
+    if (ev.kind === 'parse-error') {
+      counters.parseErrors++;
+      log.debug(`${this.peer()}: parse error: ${ev.reason}`);
+      this.out += 'ERR INVALID-ARGUMENT\n';
+      return !this.overHighWater();
+    }
+    counters.requests++;
+    const words = ev.words;
+    if (this.firstLine) {
+      this.firstLine = false;
+      if (looksLikeHttp(words)) {
+        counters.httpRefused++;
+        log.info(`${this.peer()}: HTTP request on the NUT port (${clean(words[0]!)} ${clean(words[1]!, 60)}); closing`);
+        this.out += 'ERR UNKNOWN-COMMAND\n';
+        this.closing = true;
+        this.socket.end(this.out, 'latin1');
+        this.out = '';
+        this.server.noteCloseReason(this, 'http request');
+        return false;
+      }
+    }
+    let reply: Reply | Promise<Reply>;
+    try {
+      reply = execute(this.server.context, this.session, words);
+    } catch (err) {
+      this.out += this.errorLine(err, words);
+      return !this.overHighWater();
+    }
+    if (reply instanceof Promise) {
+      this.busy = true;
+      reply
+        .then(
+          (r) => encodeReply(r),
+          (err: unknown) => this.errorLine(err, words),
+        )
+        .then((text) => {
+          this.busy = false;
+          if (this.closing) return;
+          this.out += text;
+          this.pump();
+        });
+      return false;
+    }
+    this.out += encodeReply(reply);
+    if (this.session.closeAfterReply) return false;
+    return !this.overHighWater();
+  }
+
+  private errorLine(err: unknown, words: readonly string[]): string {
+    if (err instanceof NutError) {
+      if (err.reason) log.debug(`${this.peer()}: ${clean(words[0] ?? '')}: ${err.wire} (${err.reason})`);
+      return err.wire + '\n';
+    }
+    // A bug, not a protocol error: keep serving this client and everybody else, and say so loudly.
+    log.error(`${this.peer()}: internal error on ${clean(words.slice(0, 3).join(' '))}: ${(err as Error)?.stack ?? String(err)}`);
+    return 'ERR INVALID-ARGUMENT\n';
+  }
+}
+
+export class NutServer {
+  readonly context: CommandContext;
+  readonly limits: NutServerLimits;
+  readonly counters: ServerCounters = {
+    accepted: 0,
+    refusedOverCap: 0,
+    idleClosed: 0,
+    stallClosed: 0,
+    httpRefused: 0,
+    parseErrors: 0,
+    requests: 0,
+  };
+  private readonly servers: net.Server[] = [];
+  private readonly connections = new Set<Connection>();
+  private readonly loginsByUps = new Map<string, Set<Session>>();
+  private readonly closeReasons = new WeakMap<Connection, string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private lastRefusalLog = 0;
+  private readonly onConnection: ((event: ConnectionEvent) => void) | undefined;
+
+  constructor(options: NutServerOptions) {
+    this.limits = options.limits;
+    this.onConnection = options.onConnection;
+    const onAudit = options.onAudit;
+    this.context = {
+      ...options.context,
+      startTls:
+        options.context.startTls ??
+        (() => {
+          throw new NutError('FEATURE-NOT-CONFIGURED');
+        }),
+      logins: (ups) => [...(this.loginsByUps.get(ups) ?? [])],
+      audit: (event) => {
+        if (event.kind === 'login') {
+          let set = this.loginsByUps.get(event.ups);
+          if (!set) this.loginsByUps.set(event.ups, (set = new Set()));
+          set.add(event.session);
+        }
+        onAudit?.(event);
+      },
+    };
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Listens on host:port (port 0 picks one); resolves with the bound address. */
+  listen(host: string, port: number): Promise<net.AddressInfo> {
+    const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // A deep backlog: upsd's 16 drops SYNs in bursts (upsd-baseline.md "Burst connects").
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port, backlog: 4096 }, () => {
+        server.off('error', reject);
+        server.on('error', (err) => log.error(`listener ${host}:${port}: ${err.message}`));
+        this.servers.push(server);
+        if (!this.sweepTimer) {
+          this.sweepTimer = setInterval(() => this.sweep(), 1000);
+          this.sweepTimer.unref();
+        }
+        const addr = server.address() as net.AddressInfo;
+        const shown = addr.family === 'IPv6' ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`;
+        log.info(`listening on ${shown}`);
+        resolve(addr);
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.connections.size >= this.limits.maxConnections) {
+      this.counters.refusedOverCap++;
+      socket.on('error', () => undefined);
+      socket.destroy();
+      const now = Date.now();
+      if (now - this.lastRefusalLog > 10_000) {
+        this.lastRefusalLog = now;
+        log.warn(
+          `connection limit ${this.limits.maxConnections} reached: refusing new connections (${this.counters.refusedOverCap} refused so far)`,
+        );
+      }
+      return;
+    }
+    this.counters.accepted++;
+    const conn = new Connection(socket, this);
+    this.connections.add(conn);
+    this.onConnection?.({ kind: 'connect', address: conn.session.address, port: conn.session.port });
+  }
+
+  noteCloseReason(conn: Connection, reason: string): void {
+    if (!this.closeReasons.has(conn)) this.closeReasons.set(conn, reason);
+  }
+
+  forget(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    const ups = conn.session.loginUps;
+    if (ups !== undefined) this.loginsByUps.get(ups)?.delete(conn.session); // NUMLOGINS drops on any disconnect
+    this.onConnection?.({
+      kind: 'disconnect',
+      address: conn.session.address,
+      port: conn.session.port,
+      reason: this.closeReasons.get(conn) ?? 'peer closed',
+    });
+  }
+
+  /** Once a second: idle and stalled clients go (upsd checks idleness once per main-loop pass, too). */
+  private sweep(): void {
+    const now = Date.now();
+    for (const conn of this.connections) {
+      if (now - conn.lastHeard > this.limits.idleTimeoutMs) {
+        this.counters.idleClosed++;
+        conn.close('idle timeout');
+      } else if (conn.stalledSince !== 0 && now - conn.stalledSince > this.limits.writeStallMs) {
+        this.counters.stallClosed++;
+        log.info(`${conn.peer()}: not reading its replies for ${this.limits.writeStallMs} ms; closing`);
+        conn.close('not reading');
+      }
+    }
+  }
+
+  /** Stops listening and closes every connection. */
+  async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+    for (const conn of this.connections) conn.close('server shutdown');
+    await Promise.all(closing);
+  }
+}

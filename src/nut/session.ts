@@ -1,0 +1,30 @@
+// Per-connection protocol state (nut-protocol.md §2.3, §4.2). Plain data: the socket lives in server.ts.
+
+export interface Session {
+  /** peer address as inet_ntop prints it (LIST CLIENT shows it) */
+  readonly address: string;
+  readonly port: number;
+  username: string | undefined;
+  password: string | undefined;
+  /** canonical name of the UPS this connection did LOGIN to (one LOGIN per connection) */
+  loginUps: string | undefined;
+  /** SET TRACKING ON for this connection */
+  tracking: boolean;
+  /** the connection runs inside TLS */
+  tls: boolean;
+  /** set by LOGOUT: send the reply, then close */
+  closeAfterReply: boolean;
+}
+
+export function newSession(address: string, port: number): Session {
+  return {
+    address,
+    port,
+    username: undefined,
+    password: undefined,
+    loginUps: undefined,
+    tracking: false,
+    tls: false,
+    closeAfterReply: false,
+  };
+}

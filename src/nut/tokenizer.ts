@@ -1,0 +1,185 @@
+// The NUT request tokenizer: a byte-at-a-time state machine with the semantics of upsd 2.8's parseconf
+// (nut-protocol.md §1.2). It is fed raw socket bytes and yields complete lines as word arrays.
+//
+// Rules it reproduces:
+// - LF ends a line; any other isspace() byte (space, TAB, CR, VT, FF) separates words, so CRLF works.
+// - "..." is one word (may be empty); a backslash takes the next byte literally, inside or outside quotes;
+//   a backslash before LF continues the line.
+// - '#' outside quotes starts a comment that runs to LF; '#' inside quotes, unescaped, is a parse error.
+// - '=' outside quotes is always a word of its own.
+// - Bytes < 0x20 that are not whitespace and bytes >= 0x80 are dropped (CVE-2012-2944), but, as in upsd,
+//   such a byte still starts a word when it is met between words.
+// - At most 32 words per line (extra words are dropped) and 512 bytes per word (the rest is dropped).
+//
+// Deliberate difference (documented in docs/nut-compat.md): upsd answers a parse error with silence and throws
+// away the rest of its 512-byte read buffer, losing pipelined commands. walnut reports the bad line as a
+// `parse-error` event (the server answers ERR INVALID-ARGUMENT) and resumes at the next LF: nothing else is lost.
+
+export const MAX_WORDS = 32;
+export const MAX_WORD_BYTES = 512;
+
+const S = {
+  findWordStart: 0,
+  collect: 1,
+  collectLiteral: 2,
+  quoteCollect: 3,
+  quoteLiteral: 4,
+  findEol: 5,
+  /** inside a line that already failed to parse: skip to LF */
+  skipBadLine: 6,
+} as const;
+type State = (typeof S)[keyof typeof S];
+
+const LF = 0x0a;
+const HASH = 0x23;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const EQUALS = 0x3d;
+
+/** isspace() in the C locale: space, \t, \n, \v, \f, \r */
+function isSpace(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+/** What one call of {@link Tokenizer.push} found, in order. */
+export type TokenizerEvent =
+  | { kind: 'line'; words: string[] }
+  | { kind: 'parse-error'; reason: string };
+
+export class Tokenizer {
+  private state: State = S.findWordStart;
+  private words: string[] = [];
+  private word: number[] = [];
+  /** complete lines seen, for counters */
+  linesParsed = 0;
+  parseErrors = 0;
+
+  /**
+   * Feeds bytes. Calls `onEvent` for each complete line or parse error and returns the offset just past the
+   * byte that completed the last event when `onEvent` returns false (the caller wants to stop early, e.g. for
+   * STARTTLS or back-pressure), else `bytes.length`.
+   */
+  push(bytes: Uint8Array, onEvent: (event: TokenizerEvent) => boolean | void, start = 0): number {
+    for (let i = start; i < bytes.length; i++) {
+      const ev = this.step(bytes[i]!);
+      if (ev !== undefined && onEvent(ev) === false) return i + 1;
+    }
+    return bytes.length;
+  }
+
+  /** True when no partial line is buffered (used to tell whether bytes are pending after a line). */
+  get atLineStart(): boolean {
+    return this.state === S.findWordStart && this.words.length === 0 && this.word.length === 0;
+  }
+
+  private addChar(b: number): void {
+    if (b < 0x20 || b >= 0x80) return;
+    if (this.word.length >= MAX_WORD_BYTES) return;
+    this.word.push(b);
+  }
+
+  private endOfWord(): void {
+    if (this.words.length < MAX_WORDS) this.words.push(String.fromCharCode(...this.word));
+    this.word.length = 0;
+  }
+
+  private endOfLine(): TokenizerEvent {
+    const words = this.words;
+    this.words = [];
+    this.state = S.findWordStart;
+    this.linesParsed++;
+    return { kind: 'line', words };
+  }
+
+  private findWordStart(b: number): State | TokenizerEvent {
+    if (b === LF) return this.endOfLine();
+    if (b === HASH) return S.findEol;
+    if (isSpace(b)) return S.findWordStart;
+    if (b === BACKSLASH) return S.collectLiteral;
+    if (b === QUOTE) return S.quoteCollect;
+    this.addChar(b);
+    if (b === EQUALS) {
+      this.endOfWord();
+      return S.findWordStart;
+    }
+    return S.collect;
+  }
+
+  private step(b: number): TokenizerEvent | undefined {
+    let next: State | TokenizerEvent;
+    switch (this.state) {
+      case S.findWordStart:
+        next = this.findWordStart(b);
+        break;
+      case S.collect:
+        if (b === HASH) {
+          this.endOfWord();
+          next = S.findEol;
+        } else if (b === LF) {
+          this.endOfWord();
+          next = this.endOfLine();
+        } else if (isSpace(b)) {
+          this.endOfWord();
+          next = S.findWordStart;
+        } else if (b === EQUALS) {
+          this.endOfWord();
+          this.findWordStart(b); // '=' becomes a word of its own
+          next = S.findWordStart;
+        } else if (b === BACKSLASH) {
+          next = S.collectLiteral;
+        } else {
+          this.addChar(b);
+          next = S.collect;
+        }
+        break;
+      case S.collectLiteral:
+        if (b !== LF) this.addChar(b);
+        next = S.collect;
+        break;
+      case S.quoteCollect:
+        if (b === HASH) {
+          this.words = [];
+          this.word.length = 0;
+          this.parseErrors++;
+          this.state = S.skipBadLine;
+          return { kind: 'parse-error', reason: 'unbalanced word due to unescaped # in quotes' };
+        } else if (b === QUOTE) {
+          this.endOfWord();
+          next = S.findWordStart;
+        } else if (b === BACKSLASH) {
+          next = S.quoteLiteral;
+        } else {
+          this.addChar(b);
+          next = S.quoteCollect;
+        }
+        break;
+      case S.quoteLiteral:
+        if (b !== LF) this.addChar(b);
+        next = S.quoteCollect;
+        break;
+      case S.findEol:
+        next = b === LF ? this.endOfLine() : S.findEol;
+        break;
+      case S.skipBadLine:
+        next = b === LF ? S.findWordStart : S.skipBadLine;
+        break;
+    }
+    if (typeof next === 'number') {
+      this.state = next;
+      return undefined;
+    }
+    return next;
+  }
+}
+
+/** Tokenizes one complete line (without needing a trailing LF); for unit tests and config parsing. */
+export function tokenizeLine(line: string): TokenizerEvent {
+  const t = new Tokenizer();
+  let result: TokenizerEvent | undefined;
+  const bytes = Buffer.from(line.endsWith('\n') ? line : line + '\n', 'latin1');
+  t.push(bytes, (ev) => {
+    result = ev;
+    return false;
+  });
+  return result ?? { kind: 'line', words: [] };
+}
