@@ -81,9 +81,20 @@ export async function serve(args: ServeArgs): Promise<number> {
   const events = new EventLog(db);
   events.record('start', undefined, `walnut ${BUILD.version} (${BUILD.board})`);
 
+  let fixture;
+  if (config.ups.simulate !== undefined) {
+    try {
+      fixture = parseFixture(readFileSync(config.ups.simulate, 'utf8'));
+    } catch (err) {
+      const why = err instanceof FixtureError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      events.close();
+      db.close();
+      throw new ConfigError(`--simulate ${config.ups.simulate}: ${why}`);
+    }
+  }
   const ups = new UpsModel({
     name: config.ups.name,
-    description: config.ups.description,
+    description: config.ups.description ?? (fixture ? `Simulated ${fixture.model}` : undefined),
     maxAgeMs: config.nut.maxAgeSeconds * 1000,
   });
   ups.on('availability', (a) => {
@@ -94,15 +105,7 @@ export async function serve(args: ServeArgs): Promise<number> {
   ups.on('fsd', (set) => events.record(set ? 'fsd-set' : 'fsd-cleared', undefined, ups.name));
 
   let device: { stop(): void } | undefined;
-  if (config.ups.simulate !== undefined) {
-    let fixture;
-    try {
-      fixture = parseFixture(readFileSync(config.ups.simulate, 'utf8'));
-    } catch (err) {
-      const why = err instanceof FixtureError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-      db.close();
-      throw new ConfigError(`--simulate ${config.ups.simulate}: ${why}`);
-    }
+  if (fixture) {
     log.info(`simulating ${fixture.model} as UPS [${ups.name}]`);
     device = publishFixtureValues(fixture, ups);
   } else {

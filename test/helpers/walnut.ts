@@ -1,0 +1,93 @@
+// Starts the built walnut binary for integration tests: a fresh data folder, a config file, listening on
+// 127.0.0.1:0; resolves once the log says which port it bound. Every process is killed when the test ends.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+export const X64_BINARY = join(REPO, 'out', 'walnut-linux-x64');
+export const ARM64_BINARY = join(REPO, 'out', 'walnut-linux-arm64');
+export const FIXTURE = join(REPO, 'test', 'fixtures', 'ups', 'apc-back-ups-bk650m2-ch.json');
+/** shared/fixtures/ups beside the repo (CI and developers have it) */
+export const SHARED_FIXTURES = resolve(REPO, '..', 'shared', 'fixtures', 'ups');
+
+export interface WalnutOptions {
+  binary?: string;
+  /** extra config keys (merged over dataDir/nativeCacheDir/listen) */
+  config?: Record<string, unknown>;
+  simulate?: string | null;
+  /** command prefix, e.g. qemu for the arm64 binary */
+  wrapper?: string[];
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+  extraArgs?: string[];
+}
+
+export interface RunningWalnut {
+  port: number;
+  host: string;
+  /** `ups@127.0.0.1:PORT` */
+  target(ups?: string): string;
+  process: ChildProcess;
+  dataDir: string;
+  /** everything the server logged so far */
+  logs(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function startWalnut(options: WalnutOptions = {}): Promise<RunningWalnut> {
+  const dir = mkdtempSync(join(tmpdir(), 'walnut-test-'));
+  const dataDir = join(dir, 'data');
+  const configFile = join(dir, 'walnut.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({ dataDir, nativeCacheDir: join(dir, 'native'), listen: ['127.0.0.1:0'], ...options.config }),
+  );
+  const args = ['serve', '--config', configFile];
+  const simulate = options.simulate === undefined ? FIXTURE : options.simulate;
+  if (simulate !== null) args.push('--simulate', simulate);
+  args.push(...(options.extraArgs ?? []));
+  const wrapper = options.wrapper ?? [];
+  const binary = options.binary ?? X64_BINARY;
+  const cmd = wrapper.length > 0 ? wrapper[0]! : binary;
+  const cmdArgs = wrapper.length > 0 ? [...wrapper.slice(1), binary, ...args] : args;
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+
+  const port = await new Promise<number>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`walnut did not start in time; log:\n${log}`)), options.startTimeoutMs ?? 10_000);
+    const check = (): void => {
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        res(Number(m[1]));
+      }
+    };
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`walnut exited with ${code} before listening; log:\n${log}`));
+    });
+  });
+
+  return {
+    port,
+    host: '127.0.0.1',
+    target: (ups = 'ups') => `${ups}@127.0.0.1:${port}`,
+    process: child,
+    dataDir,
+    logs: () => log,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const code = await exited;
+      clearTimeout(timer);
+      rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
