@@ -41,7 +41,7 @@ run: out/walnut-linux-x64
 
 test-deps: deps
 	bash build/need-debian-packages.sh nut-client nut-server python3-nut qemu-user-static binutils-aarch64-linux-gnu \
-	  libc6-arm64-cross libstdc++6-arm64-cross
+	  libc6-arm64-cross libstdc++6-arm64-cross systemd
 
 typecheck: deps
 	npx tsc --noEmit -p .

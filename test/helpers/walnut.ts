@@ -33,7 +33,8 @@ export interface RunningWalnut {
   dataDir: string;
   /** everything the server logged so far */
   logs(): string;
-  stop(): Promise<number | null>;
+  /** SIGTERM, wait for exit; the temp folder is removed unless `keepData` */
+  stop(keepData?: boolean): Promise<number | null>;
 }
 
 export async function startWalnut(options: WalnutOptions = {}): Promise<RunningWalnut> {
@@ -81,12 +82,12 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
     process: child,
     dataDir,
     logs: () => log,
-    stop: async () => {
+    stop: async (keepData = false) => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       const code = await exited;
       clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
+      if (!keepData) rmSync(dir, { recursive: true, force: true });
       return code;
     },
   };
