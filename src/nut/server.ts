@@ -91,6 +91,8 @@ class Connection {
   private pending: Buffer | undefined;
   private pendingOffset = 0;
   private busy = false;
+  /** a write was refused by the stream (or a flush callback is pending): 'drain' or the callback re-pumps */
+  private awaitingDrain = false;
   private closing = false;
   private out = '';
   private firstLine = true;
@@ -105,6 +107,7 @@ class Connection {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
+      this.awaitingDrain = false;
       this.stalledSince = 0;
       this.pump();
     });
@@ -144,7 +147,7 @@ class Connection {
 
   /** Runs as many buffered request lines as flow control allows, then writes their replies at once. */
   private pump(): void {
-    while (this.pending && !this.busy && !this.closing) {
+    while (this.pending && !this.busy && !this.closing && !this.session.closeAfterReply) {
       const buf = this.pending;
       const stoppedAt = this.tokenizer.push(buf, (ev) => this.onEvent(ev), this.pendingOffset);
       if (stoppedAt >= buf.length) {
@@ -153,16 +156,32 @@ class Connection {
       } else {
         this.pendingOffset = stoppedAt;
       }
-      if (this.overHighWater()) break;
+      if (this.overHighWater()) {
+        // Hand the replies to the socket; if the kernel took them, keep going, else wait for 'drain'.
+        this.flush();
+        if (this.overHighWater()) break;
+      }
     }
     this.flush();
     if (this.closing) return;
     const blocked = this.busy || this.overHighWater();
     if (blocked) {
       if (!this.socket.isPaused()) this.socket.pause();
-      if (this.overHighWater() && this.stalledSince === 0) this.stalledSince = Date.now();
-    } else if (this.socket.isPaused()) {
-      this.socket.resume();
+      if (this.overHighWater()) {
+        if (this.stalledSince === 0) this.stalledSince = Date.now();
+        // The mark may sit below the stream's own, so write() said yes and no 'drain' will come: ask the
+        // stream to call back once what is queued now has gone to the kernel.
+        if (!this.awaitingDrain) {
+          this.awaitingDrain = true;
+          this.socket.write('', 'latin1', () => {
+            this.awaitingDrain = false;
+            if (!this.closing) this.pump();
+          });
+        }
+      }
+    } else {
+      this.stalledSince = 0;
+      if (this.socket.isPaused()) this.socket.resume();
     }
   }
 
@@ -174,7 +193,7 @@ class Connection {
     if (this.out.length === 0) return;
     const out = this.out;
     this.out = '';
-    if (!this.socket.destroyed) this.socket.write(out, 'latin1');
+    if (!this.socket.destroyed && !this.socket.write(out, 'latin1')) this.awaitingDrain = true;
     if (this.session.closeAfterReply && !this.busy) {
       this.closing = true;
       this.server.noteCloseReason(this, 'logout');
