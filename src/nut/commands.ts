@@ -102,21 +102,24 @@ function whenAllowed(
 
 /** `OK` or `OK TRACKING <id>`; the device operation's outcome lands in the tracking table. */
 function dispatchToDevice(ctx: CommandContext, session: Session, op: () => Promise<void>, failure: NutError): Reply | Promise<Reply> {
+  // Like upsd, OK means "handed to the driver"; the device may still refuse later. A device layer that
+  // fails synchronously (no driver attached) is reported at once, with tracking on or off: upsd sends
+  // SET-FAILED / INSTCMD-FAILED when the request cannot be sent (nut-protocol.md §2.7 step 9, §2.8 step 6).
+  let outcome: Promise<void>;
+  try {
+    outcome = op();
+  } catch {
+    throw failure;
+  }
   if (session.tracking) {
     const id = ctx.tracking.start();
-    op().then(
+    outcome.then(
       () => ctx.tracking.finish(id, 'SUCCESS'),
       () => ctx.tracking.finish(id, 'ERR FAILED'),
     );
     return `OK TRACKING ${id}`;
   }
-  // Like upsd, OK means "handed to the driver"; the device may still refuse later. A device layer that
-  // fails synchronously (no driver attached) is reported at once.
-  try {
-    op().catch(() => undefined);
-  } catch {
-    throw failure;
-  }
+  outcome.catch(() => undefined);
   return 'OK';
 }
 

@@ -1,0 +1,166 @@
+// The configuration: defaults, the JSON file on top (unknown keys are errors), listen addresses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, applyConfigFile, defaultConfig, parseListen } from './config.ts';
+import { BUILD } from './build-info.ts';
+
+type Parsed = Parameters<typeof applyConfigFile>[1];
+const apply = (parsed: unknown) => applyConfigFile(defaultConfig(), parsed as Parsed);
+
+/** Asserts that applying `parsed` fails with a ConfigError whose message matches `message`. */
+function rejects(parsed: unknown, message: RegExp): void {
+  assert.throws(
+    () => apply(parsed),
+    (err: unknown) => err instanceof ConfigError && err.name === 'ConfigError' && message.test(err.message),
+    `${JSON.stringify(parsed)} should fail with ${message}`,
+  );
+}
+
+test('the defaults serve every address on the NUT port with upsd-like limits', () => {
+  const c = defaultConfig();
+  assert.deepEqual(c.listen, ['*:3493']);
+  assert.equal(c.logLevel, 'info');
+  assert.equal(c.dataDir, BUILD.paths.data);
+  assert.equal(c.nativeCacheDir, BUILD.paths.nativeCache);
+  assert.deepEqual(c.nut, {
+    idleTimeoutSeconds: 300,
+    maxConnections: 16_384,
+    outputHighWaterBytes: 65_536,
+    writeStallSeconds: 30,
+    maxPendingInputBytes: 262_144,
+    trackingRetentionSeconds: 3600,
+    maxTrackingEntries: 10_000,
+    maxAgeSeconds: 15,
+  });
+  assert.deepEqual(c.ups, { name: 'ups' });
+  assert.deepEqual(c.users, {});
+});
+
+test('each call gives a fresh default object', () => {
+  const a = defaultConfig();
+  a.listen.push('127.0.0.1:1');
+  a.nut.maxAgeSeconds = 1;
+  assert.deepEqual(defaultConfig().listen, ['*:3493']);
+  assert.equal(defaultConfig().nut.maxAgeSeconds, 15);
+});
+
+test('an empty file changes nothing', () => {
+  assert.deepEqual(apply({}), defaultConfig());
+});
+
+test('file values override the defaults and the base is not modified', () => {
+  const base = defaultConfig();
+  const c = applyConfigFile(base, {
+    dataDir: '/data',
+    nativeCacheDir: '/cache',
+    listen: ['127.0.0.1:3493', '[::1]:3493'],
+    logLevel: 'debug',
+    nut: { idleTimeoutSeconds: 61, maxAgeSeconds: 30 },
+    ups: { name: 'rack-ups', description: 'Rack "A" #2', simulate: 'fixture.json' },
+  });
+  assert.equal(c.dataDir, '/data');
+  assert.equal(c.nativeCacheDir, '/cache');
+  assert.deepEqual(c.listen, ['127.0.0.1:3493', '[::1]:3493']);
+  assert.equal(c.logLevel, 'debug');
+  assert.equal(c.nut.idleTimeoutSeconds, 61);
+  assert.equal(c.nut.maxAgeSeconds, 30);
+  assert.equal(c.nut.maxConnections, 16_384); // untouched keys keep their default
+  assert.deepEqual(c.ups, { name: 'rack-ups', description: 'Rack "A" #2', simulate: 'fixture.json' });
+  assert.deepEqual(base, defaultConfig());
+});
+
+test('the file must be a JSON object', () => {
+  for (const bad of [null, [], 'x', 3, true]) rejects(bad, /expected a JSON object/);
+});
+
+test('unknown keys are errors that name the key, at every level', () => {
+  rejects({ dataDirectory: '/x' }, /config: unknown key "dataDirectory"/);
+  rejects({ nut: { idleTimeout: 5 } }, /nut: unknown key "idleTimeout"/);
+  rejects({ ups: { desc: 'x' } }, /ups: unknown key "desc"/);
+  rejects({ users: { bob: { password: 'x', role: 'admin' } } }, /users\.bob: unknown key "role"/);
+});
+
+test('numbers must lie within their limits, and the message names the key', () => {
+  rejects({ nut: { idleTimeoutSeconds: 0 } }, /nut\.idleTimeoutSeconds: expected a number from 1 to 86400/);
+  rejects({ nut: { idleTimeoutSeconds: 86_401 } }, /nut\.idleTimeoutSeconds/);
+  rejects({ nut: { idleTimeoutSeconds: '60' } }, /nut\.idleTimeoutSeconds/);
+  rejects({ nut: { maxAgeSeconds: 3601 } }, /nut\.maxAgeSeconds/);
+  rejects({ nut: { outputHighWaterBytes: 1023 } }, /nut\.outputHighWaterBytes/);
+  rejects({ nut: { maxTrackingEntries: 0 } }, /nut\.maxTrackingEntries/);
+  assert.equal(apply({ nut: { idleTimeoutSeconds: 1 } }).nut.idleTimeoutSeconds, 1);
+  assert.equal(apply({ nut: { idleTimeoutSeconds: 86_400 } }).nut.idleTimeoutSeconds, 86_400);
+});
+
+test('sections must be objects', () => {
+  rejects({ nut: [] }, /nut: expected an object/);
+  rejects({ ups: 'myups' }, /ups: expected an object/);
+  rejects({ users: [] }, /users: expected an object/);
+  rejects({ users: { bob: 'secret' } }, /users\.bob: expected an object/);
+});
+
+test('listen entries must be HOST:PORT', () => {
+  for (const good of ['*:3493', '127.0.0.1:0', '[::1]:3493', '[::]:3493', 'nut.local:3493']) {
+    assert.deepEqual(apply({ listen: [good] }).listen, [good]);
+  }
+  for (const bad of ['3493', ':3493', '127.0.0.1:', '127.0.0.1:123456', '::1:3493', 'a b:1']) rejects({ listen: [bad] }, /listen\[0\]/);
+  rejects({ listen: '*:3493' }, /listen: expected a list of strings/);
+});
+
+test('logLevel must be one of debug, info, warn, error', () => {
+  for (const level of ['debug', 'info', 'warn', 'error']) assert.equal(apply({ logLevel: level }).logLevel, level);
+  rejects({ logLevel: 'verbose' }, /logLevel/);
+  rejects({ logLevel: 'INFO' }, /logLevel/);
+});
+
+test('the UPS name and description must be what NUT can carry', () => {
+  rejects({ ups: { name: 'my ups' } }, /ups\.name/);
+  rejects({ ups: { name: '' } }, /ups\.name/);
+  rejects({ ups: { name: 'a'.repeat(65) } }, /ups\.name/);
+  assert.equal(apply({ ups: { name: 'a'.repeat(64) } }).ups.name, 'a'.repeat(64));
+  rejects({ ups: { description: 'caf\u00e9' } }, /ups\.description/);
+  rejects({ ups: { description: 'x'.repeat(201) } }, /ups\.description/);
+  assert.equal(apply({ ups: { description: 'x'.repeat(200) } }).ups.description, 'x'.repeat(200));
+});
+
+test('users take the upsd.users roles of Appendix A', () => {
+  const c = apply({
+    users: {
+      admin: { password: 'adminpass', actions: ['SET', 'FSD'], instcmds: ['ALL'] },
+      monprimary: { password: 'primpass', upsmon: 'primary' },
+      monsec: { password: 'secret', upsmon: 'secondary' },
+      setonly: { password: 'setpass', actions: ['set'], instcmds: ['test.battery.start'] },
+      old: { password: 'p w#"\\', upsmon: 'master', actions: ['Login', 'primary', 'MASTER'] },
+    },
+  });
+  assert.deepEqual(c.users.admin, { password: 'adminpass', actions: ['SET', 'FSD'], instcmds: ['ALL'] });
+  assert.deepEqual(c.users.monsec, { password: 'secret', upsmon: 'secondary' });
+  assert.deepEqual(c.users.old, { password: 'p w#"\\', upsmon: 'master', actions: ['Login', 'primary', 'MASTER'] });
+  assert.deepEqual(Object.keys(c.users), ['admin', 'monprimary', 'monsec', 'setonly', 'old']);
+});
+
+test('bad user entries are errors that name the user', () => {
+  rejects({ users: { 'bad name': { password: 'x' } } }, /users\.bad name: invalid user name/);
+  rejects({ users: { bob: {} } }, /users\.bob\.password/);
+  rejects({ users: { bob: { password: '' } } }, /users\.bob\.password/);
+  rejects({ users: { bob: { password: 'caf\u00e9' } } }, /users\.bob\.password/);
+  rejects({ users: { bob: { password: 'x'.repeat(257) } } }, /users\.bob\.password/);
+  rejects({ users: { bob: { password: 'x', actions: ['shutdown'] } } }, /users\.bob\.actions\[0\]/);
+  rejects({ users: { bob: { password: 'x', actions: 'SET' } } }, /users\.bob\.actions/);
+  rejects({ users: { bob: { password: 'x', instcmds: ['load off'] } } }, /users\.bob\.instcmds\[0\]/);
+  rejects({ users: { bob: { password: 'x', upsmon: 'boss' } } }, /users\.bob\.upsmon/);
+  rejects({ users: { bob: { password: 'x', upsmon: 'Primary' } } }, /users\.bob\.upsmon/);
+});
+
+test('parseListen turns * into the dual-stack address and reads the port', () => {
+  assert.deepEqual(parseListen('*:3493'), { host: '::', port: 3493 });
+  assert.deepEqual(parseListen('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+  assert.deepEqual(parseListen('[::1]:3493'), { host: '::1', port: 3493 });
+  assert.deepEqual(parseListen('[fe80::1%eth0]:65535'), { host: 'fe80::1%eth0', port: 65535 });
+  assert.deepEqual(parseListen('nut.local:3493'), { host: 'nut.local', port: 3493 });
+});
+
+test('parseListen refuses what is not HOST:PORT, or a port past 65535', () => {
+  for (const bad of ['*:65536', '*:99999', '3493', '::1:3493', '[::1]', 'host:', 'host:-1', '[::1]:x']) {
+    assert.throws(() => parseListen(bad), ConfigError, bad);
+  }
+});
