@@ -41,6 +41,31 @@ function isSpace(b: number): boolean {
   return b === 0x20 || (b >= 0x09 && b <= 0x0d);
 }
 
+/**
+ * The common case, a line of plain words (printable ASCII without `"`, `\`, `#`, `=`) separated by blanks, split
+ * without the state machine; the result is identical to what the state machine gives. Returns undefined when
+ * the line needs the full rules (quotes, escapes, comments, dropped bytes, or a word/line limit reached).
+ */
+function fastSplit(bytes: Buffer, start: number, end: number): string[] | undefined {
+  const words: string[] = [];
+  let wordStart = -1;
+  for (let j = start; j <= end; j++) {
+    const b = j === end ? 0x20 : bytes[j]!;
+    if (b === 0x20 || (b >= 0x09 && b <= 0x0d)) {
+      if (wordStart >= 0) {
+        if (j - wordStart > MAX_WORD_BYTES || words.length === MAX_WORDS) return undefined;
+        words.push(bytes.toString('latin1', wordStart, j));
+        wordStart = -1;
+      }
+    } else if (b > 0x20 && b < 0x7f && b !== QUOTE && b !== HASH && b !== EQUALS && b !== BACKSLASH) {
+      if (wordStart < 0) wordStart = j;
+    } else {
+      return undefined;
+    }
+  }
+  return words;
+}
+
 /** What one call of {@link Tokenizer.push} found, in order. */
 export type TokenizerEvent =
   | { kind: 'line'; words: string[] }
@@ -59,10 +84,25 @@ export class Tokenizer {
    * byte that completed the last event when `onEvent` returns false (the caller wants to stop early, e.g. for
    * STARTTLS or back-pressure), else `bytes.length`.
    */
-  push(bytes: Uint8Array, onEvent: (event: TokenizerEvent) => boolean | void, start = 0): number {
-    for (let i = start; i < bytes.length; i++) {
+  push(bytes: Buffer, onEvent: (event: TokenizerEvent) => boolean | void, start = 0): number {
+    // Lines at or past this offset have been found to need the state machine (or have no LF yet).
+    let slowUntil = -1;
+    let i = start;
+    while (i < bytes.length) {
+      if (i > slowUntil && this.state === S.findWordStart && this.words.length === 0 && this.word.length === 0) {
+        const lf = bytes.indexOf(LF, i);
+        const words = lf < 0 ? undefined : fastSplit(bytes, i, lf);
+        if (words) {
+          this.linesParsed++;
+          i = lf + 1;
+          if (onEvent({ kind: 'line', words }) === false) return i;
+          continue;
+        }
+        slowUntil = lf < 0 ? bytes.length : lf;
+      }
       const ev = this.step(bytes[i]!);
-      if (ev !== undefined && onEvent(ev) === false) return i + 1;
+      i++;
+      if (ev !== undefined && onEvent(ev) === false) return i;
     }
     return bytes.length;
   }
