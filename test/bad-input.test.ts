@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startWalnut, type RunningWalnut } from './helpers/walnut.ts';
 import { LineClient, run } from './helpers/clients.ts';
+import { mulberry32 } from './helpers/random.ts';
 
 const HOST = '127.0.0.1';
 const MiB = 1024 * 1024;
@@ -18,17 +19,6 @@ const MiB = 1024 * 1024;
 // ---------------------------------------------------------------------------------------------------------------
 // small tools
 
-/** mulberry32: a tiny seeded PRNG, so a failing fuzz run can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** walnut's resident set size in bytes, from /proc (0 once the process is gone). */
 function rssBytes(pid: number): number {
