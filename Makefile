@@ -40,7 +40,7 @@ run: out/walnut-linux-x64
 	out/walnut-linux-x64 serve --simulate $(FIXTURE)
 
 test-deps: deps
-	bash build/need-debian-packages.sh nut-client nut-server python3-nut qemu-user-static binutils-aarch64-linux-gnu \
+	bash build/need-debian-packages.sh nut-client nut-server python3-nut libusb-1.0-0 libudev1 qemu-user-static binutils-aarch64-linux-gnu \
 	  libc6-arm64-cross libstdc++6-arm64-cross systemd
 
 typecheck: deps

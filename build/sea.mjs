@@ -36,6 +36,15 @@ await esbuild.build({
   define: { __WALNUT_BUILD__: JSON.stringify(build) },
   // addons never go into the bundle: they ride as SEA assets and are dlopened (src/native/addons.ts)
   loader: { '.node': 'empty' },
+  plugins: [
+    {
+      // node-hid finds its addon with pkg-prebuilds at run time; in the SEA it is an asset instead
+      name: 'sea-addons',
+      setup(b) {
+        b.onResolve({ filter: /^pkg-prebuilds\/bindings$/ }, () => ({ path: resolve('build/shims/pkg-prebuilds-bindings.cjs') }));
+      },
+    },
+  ],
   logLevel: 'warning',
 });
 

@@ -31,3 +31,23 @@ test('the service runs as its own unprivileged user with no device but hidraw', 
   const sysusers = readFileSync(join(REPO, 'image', 'sysusers.d', 'walnut.conf'), 'utf8');
   assert.match(sysusers, /^u walnut - /m);
 });
+
+test('the udev rule hands the walnut group the hidraw nodes of UPS makers and nothing else', async () => {
+  const rules = readFileSync(join(REPO, 'image', 'udev', '70-walnut-hidraw.rules'), 'utf8');
+  const lines = rules.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  // only one line grants access, and only after the hidraw guard and a vendor match jumped to it
+  const grants = lines.filter((l) => /GROUP=|MODE=|OWNER=/.test(l));
+  assert.deepEqual(grants, ['GROUP="walnut", MODE="0660", TAG+="systemd", ENV{SYSTEMD_WANTS}+="walnut.service"']);
+  assert.ok(lines.indexOf('SUBSYSTEM!="hidraw", GOTO="walnut_end"') < lines.findIndex((l) => l.includes('idVendor')));
+  const { KNOWN_VENDORS } = await import('../src/device/hidraw.ts');
+  const vendors = new Set([...rules.matchAll(/ATTRS\{idVendor\}=="([0-9a-f]{4})"/g)].map((m) => parseInt(m[1]!, 16)));
+  assert.deepEqual([...vendors].sort(), [...KNOWN_VENDORS].sort(), 'the rule and the driver agree on the vendors');
+  for (const line of lines.filter((l) => l.includes('idVendor'))) {
+    assert.match(line, /^SUBSYSTEMS=="usb", ATTRS\{idVendor\}=="[0-9a-f]{4}"(, ATTRS\{idProduct\}=="[0-9a-f|]+")?, GOTO="walnut_ups"$/);
+  }
+  // vendors that also make keyboards and mice are matched by UPS product IDs only
+  for (const shared of ['03f0', '047c', '0592', '06da', '05dd']) {
+    const line = lines.find((l) => l.includes(`"${shared}"`))!;
+    assert.match(line, /idProduct/, `${shared} must be limited to its UPS products`);
+  }
+});

@@ -9,11 +9,14 @@ import { openDatabase, StorageError } from '../storage/database.ts';
 import { EventLog } from '../storage/event-log.ts';
 import { UpsModel } from '../ups/model.ts';
 import { parseFixture, FixtureError } from '../simulate/fixture.ts';
-import { publishFixtureValues } from '../simulate/published-values.ts';
+import { Driver } from '../device/driver.ts';
+import { HidrawFinder } from '../device/hidraw.ts';
+import { SimulatedUps, SimulatedUpsFinder } from '../device/simulated-ups.ts';
+import type { TransportFinder } from '../device/transport.ts';
 import { NutServer } from '../nut/server.ts';
 import { TrackingTable } from '../nut/tracking.ts';
 import type { AuditEvent } from '../nut/commands.ts';
-import { AddonError } from '../native/addons.ts';
+import { AddonError, setPackageAddonCacheDir } from '../native/addons.ts';
 import { clean, logger, setLogLevel, type Level } from '../util/log.ts';
 
 const log = logger('walnut');
@@ -67,6 +70,7 @@ function describeAudit(e: AuditEvent): { kind: string; detail: string } {
 export async function serve(args: ServeArgs): Promise<number> {
   const config = loadConfig(args);
   setLogLevel(config.logLevel);
+  setPackageAddonCacheDir(config.nativeCacheDir);
 
   let db;
   try {
@@ -104,13 +108,29 @@ export async function serve(args: ServeArgs): Promise<number> {
   });
   ups.on('fsd', (set) => events.record(set ? 'fsd-set' : 'fsd-cleared', undefined, ups.name));
 
-  let device: { stop(): void } | undefined;
+  let simulated: SimulatedUps | undefined;
+  let finder: TransportFinder;
   if (fixture) {
-    log.info(`simulating ${fixture.model} as UPS [${ups.name}]`);
-    device = publishFixtureValues(fixture, ups);
+    try {
+      simulated = new SimulatedUps(fixture, config.ups.simulation);
+    } catch (err) {
+      events.close();
+      db.close();
+      throw new ConfigError(`--simulate ${config.ups.simulate}: ${(err as Error).message}`);
+    }
+    log.info(`simulating ${fixture.model} as UPS [${ups.name}] (SIGUSR2 unplugs and replugs it)`);
+    finder = new SimulatedUpsFinder(simulated);
   } else {
-    log.warn(`no UPS device: the USB HID driver is not part of this build yet; UPS [${ups.name}] answers DRIVER-NOT-CONNECTED (use --simulate)`);
+    finder = new HidrawFinder({ vendorId: config.ups.vendorId, productId: config.ups.productId, serial: config.ups.serial });
   }
+  const onUsr2 = (): void => {
+    if (!simulated) return;
+    if (simulated.plugged) simulated.unplug();
+    else simulated.plug();
+  };
+  process.on('SIGUSR2', onUsr2);
+  const driver = new Driver(ups, finder, { pollIntervalMs: config.ups.pollIntervalSeconds * 1000 });
+  await driver.start();
   const availabilityTimer = setInterval(() => ups.checkAvailability(), 1000);
   availabilityTimer.unref();
 
@@ -155,7 +175,8 @@ export async function serve(args: ServeArgs): Promise<number> {
   } catch (err) {
     log.error(`cannot listen: ${(err as Error).message}`);
     await server.close();
-    device?.stop();
+    await driver.stop();
+    simulated?.stop();
     events.close();
     db.close();
     return EXIT.failure;
@@ -172,7 +193,9 @@ export async function serve(args: ServeArgs): Promise<number> {
 
   clearInterval(availabilityTimer);
   await server.close();
-  device?.stop();
+  await driver.stop();
+  simulated?.stop();
+  process.off('SIGUSR2', onUsr2);
   events.record('stop', undefined, `served ${server.counters.accepted} connections, ${server.counters.requests} requests`);
   events.close();
   db.close();

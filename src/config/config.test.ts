@@ -32,7 +32,11 @@ test('the defaults serve every address on the NUT port with upsd-like limits', (
     maxTrackingEntries: 10_000,
     maxAgeSeconds: 15,
   });
-  assert.deepEqual(c.ups, { name: 'ups' });
+  assert.deepEqual(c.ups, {
+    name: 'ups',
+    pollIntervalSeconds: 2, // usbhid-ups's pollinterval
+    simulation: { dischargePercentPerSecond: 1, chargePercentPerSecond: 0.5 },
+  });
   assert.deepEqual(c.users, {});
 });
 
@@ -65,7 +69,13 @@ test('file values override the defaults and the base is not modified', () => {
   assert.equal(c.nut.idleTimeoutSeconds, 61);
   assert.equal(c.nut.maxAgeSeconds, 30);
   assert.equal(c.nut.maxConnections, 16_384); // untouched keys keep their default
-  assert.deepEqual(c.ups, { name: 'rack-ups', description: 'Rack "A" #2', simulate: 'fixture.json' });
+  assert.deepEqual(c.ups, {
+    name: 'rack-ups',
+    description: 'Rack "A" #2',
+    simulate: 'fixture.json',
+    pollIntervalSeconds: 2,
+    simulation: { dischargePercentPerSecond: 1, chargePercentPerSecond: 0.5 },
+  });
   assert.deepEqual(base, defaultConfig());
 });
 
@@ -163,4 +173,19 @@ test('parseListen refuses what is not HOST:PORT, or a port past 65535', () => {
   for (const bad of ['*:65536', '*:99999', '3493', '::1:3493', '[::1]', 'host:', 'host:-1', '[::1]:x']) {
     assert.throws(() => parseListen(bad), ConfigError, bad);
   }
+});
+
+test('the UPS to drive and the simulated battery are configurable, within limits', () => {
+  const c = apply({
+    ups: { vendorId: '051D', productId: '0002', serial: 'AB12', pollIntervalSeconds: 1, simulation: { dischargePercentPerSecond: 20 } },
+  });
+  assert.equal(c.ups.vendorId, '051d');
+  assert.equal(c.ups.productId, '0002');
+  assert.equal(c.ups.serial, 'AB12');
+  assert.equal(c.ups.pollIntervalSeconds, 1);
+  assert.deepEqual(c.ups.simulation, { dischargePercentPerSecond: 20, chargePercentPerSecond: 0.5 });
+  rejects({ ups: { vendorId: '51d' } }, /ups\.vendorId/);
+  rejects({ ups: { pollIntervalSeconds: 0 } }, /ups\.pollIntervalSeconds/);
+  rejects({ ups: { simulation: { dischargePercentPerSecond: 0 } } }, /ups\.simulation\.dischargePercentPerSecond/);
+  rejects({ ups: { simulation: { rate: 1 } } }, /ups\.simulation: unknown key "rate"/);
 });

@@ -21,6 +21,15 @@ export interface UpsConfig {
   description?: string;
   /** serve a fixture (shared/fixtures/ups format) instead of a USB device */
   simulate?: string;
+  /** Which USB UPS to drive (hex, as `lsusb` prints them); unset: the first HID Power Device found. */
+  vendorId?: string;
+  productId?: string;
+  serial?: string;
+  /** NUT's pollinterval: seconds between quick updates (usbhid-ups default 2). */
+  pollIntervalSeconds: number;
+  /** How the simulated UPS's battery moves once mains fail (test.failure.start): percent of charge per
+   *  second. Real batteries take minutes; the default makes a drill take about a minute, tests go faster. */
+  simulation: { dischargePercentPerSecond: number; chargePercentPerSecond: number };
 }
 
 export interface NutConfig {
@@ -72,7 +81,7 @@ export function defaultConfig(): WalnutConfig {
       maxTrackingEntries: 10_000,
       maxAgeSeconds: 15,
     },
-    ups: { name: 'ups' },
+    ups: { name: 'ups', pollIntervalSeconds: 2, simulation: { dischargePercentPerSecond: 1, chargePercentPerSecond: 0.5 } },
     users: {},
   };
 }
@@ -149,10 +158,25 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
   if (parsed.ups !== undefined) {
     const u = parsed.ups;
     if (!isObject(u)) throw new ConfigError('ups: expected an object');
-    expectKeys('ups', u, ['name', 'description', 'simulate']);
+    expectKeys('ups', u, ['name', 'description', 'simulate', 'vendorId', 'productId', 'serial', 'pollIntervalSeconds', 'simulation']);
     if (u.name !== undefined) c.ups.name = str('ups.name', u.name, NAME);
     if (u.description !== undefined) c.ups.description = str('ups.description', u.description, /^[\x20-\x7e]{0,200}$/);
     if (u.simulate !== undefined) c.ups.simulate = str('ups.simulate', u.simulate);
+    if (u.vendorId !== undefined) c.ups.vendorId = str('ups.vendorId', u.vendorId, /^[0-9a-fA-F]{4}$/).toLowerCase();
+    if (u.productId !== undefined) c.ups.productId = str('ups.productId', u.productId, /^[0-9a-fA-F]{4}$/).toLowerCase();
+    if (u.serial !== undefined) c.ups.serial = str('ups.serial', u.serial, /^[\x20-\x7e]{1,126}$/);
+    if (u.pollIntervalSeconds !== undefined) c.ups.pollIntervalSeconds = num('ups.pollIntervalSeconds', u.pollIntervalSeconds, 0.1, 60);
+    if (u.simulation !== undefined) {
+      const sim = u.simulation;
+      if (!isObject(sim)) throw new ConfigError('ups.simulation: expected an object');
+      expectKeys('ups.simulation', sim, ['dischargePercentPerSecond', 'chargePercentPerSecond']);
+      if (sim.dischargePercentPerSecond !== undefined) {
+        c.ups.simulation.dischargePercentPerSecond = num('ups.simulation.dischargePercentPerSecond', sim.dischargePercentPerSecond, 0.001, 100);
+      }
+      if (sim.chargePercentPerSecond !== undefined) {
+        c.ups.simulation.chargePercentPerSecond = num('ups.simulation.chargePercentPerSecond', sim.chargePercentPerSecond, 0.001, 100);
+      }
+    }
   }
   if (parsed.users !== undefined) {
     const users = parsed.users;

@@ -80,3 +80,21 @@ function removeOlderCopies(dir: string, base: string, keep: string): void {
     if (path !== keep && name.startsWith(`${base}-`) && name.endsWith('.node')) rmSync(path, { force: true });
   }
 }
+
+let cacheDirForPackages: string | undefined;
+
+/** Where addons that packages load themselves (node-hid through pkg-prebuilds) are unpacked; set at start. */
+export function setPackageAddonCacheDir(dir: string): void {
+  cacheDirForPackages = dir;
+}
+
+/**
+ * Stands in for `require('pkg-prebuilds/bindings')(dir, options)` inside the single executable: esbuild points
+ * that import here (build/sea.mjs), and the addon named `options.name` comes out of the SEA assets.
+ */
+export function pkgPrebuildsBindings(_packageDir: string, options: { name: string }): unknown {
+  if (!cacheDirForPackages) throw new AddonError(`${options.name}: native cache directory not set`);
+  const addon = loadSeaAddon(`${options.name}.node`, cacheDirForPackages);
+  if (!addon) throw new AddonError(`${options.name}.node is not carried by this build`);
+  return addon;
+}
