@@ -42,6 +42,7 @@ run: out/walnut-linux-x64
 test-deps: deps
 	bash build/need-debian-packages.sh nut-client nut-server python3-nut libusb-1.0-0 libudev1 qemu-user-static binutils-aarch64-linux-gnu \
 	  libc6-arm64-cross libstdc++6-arm64-cross systemd
+	bash build/arm64-test-libs.sh
 
 typecheck: deps
 	npx tsc --noEmit -p .
@@ -58,6 +59,7 @@ test: test-deps typecheck sea
 bench: sea
 	bash build/need-debian-packages.sh nut-server nut-client
 	bash bench/run.sh
+	$(NODE24) bench/hidbench.ts
 
 clean:
 	rm -rf out dist

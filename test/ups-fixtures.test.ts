@@ -7,7 +7,8 @@
 //     its reason, and the list must be exact (a difference that goes away fails too, so the list stays true).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, startWalnut } from './helpers/walnut.ts';
 import { run } from './helpers/clients.ts';
@@ -109,4 +110,44 @@ for (const file of readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()) {
 test('every listed difference belongs to a fixture that is there', () => {
   const files = new Set(readdirSync(DIR));
   for (const file of Object.keys(EXPECTED_DIFFERENCES)) assert.ok(files.has(file), file);
+});
+
+test('a UPS whose descriptor lacks what the tables read is served with what it has, and the log names what is missing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'walnut-partial-'));
+  const file = join(dir, 'partial.json');
+  // UPS / PowerSummary / RemainingCapacity as a Feature of report 1, and nothing else: no PresentStatus bits
+  writeFileSync(
+    file,
+    JSON.stringify({
+      model: 'Partial UPS',
+      usb: { vendorId: '051d', productId: '0002', manufacturer: 'American Power Conversion', product: 'Back-UPS Partial' },
+      descriptor: '05840904a1010924a10085010585096675089501150025640b66008500b102c0c0'.replace('0b66008500', ''),
+      feature: { '01': '0150' },
+      input: {},
+      expected: {},
+    }),
+  );
+  const walnut = await startWalnut({ simulate: file, config: { ups: { pollIntervalSeconds: 60 } } });
+  try {
+    const r = await run('upsc', [walnut.target(), 'battery.charge']);
+    assert.equal(r.stdout, '80\n', r.stderr);
+    assert.match(walnut.logs(), /the descriptor gives no ups\.status \(from PresentStatus\.ACPresent \/ Discharging \/ Charging\)/);
+    assert.doesNotMatch(walnut.logs(), /no battery\.charge/);
+  } finally {
+    await walnut.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a fixture whose descriptor cannot be parsed is a configuration error that says why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'walnut-broken-'));
+  const file = join(dir, 'broken.json');
+  writeFileSync(file, JSON.stringify({ model: 'Broken', usb: { vendorId: '051d', productId: '0002' }, descriptor: '05840904a10127ff', feature: {}, input: {}, expected: {} }));
+  try {
+    const r = await run(join(REPO, 'out', 'walnut-linux-x64'), ['serve', '--simulate', file, '--listen', '127.0.0.1:0', '--data', join(dir, 'data')]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /--simulate .*broken\.json: .*(cut off|truncated|ends)/i);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,7 +10,7 @@ import { EventLog } from '../storage/event-log.ts';
 import { UpsModel } from '../ups/model.ts';
 import { parseFixture, FixtureError } from '../simulate/fixture.ts';
 import { Driver } from '../device/driver.ts';
-import { HidrawFinder } from '../device/hidraw.ts';
+import { HidrawFinder, loadHidAddon } from '../device/hidraw.ts';
 import { SimulatedUps, SimulatedUpsFinder } from '../device/simulated-ups.ts';
 import type { TransportFinder } from '../device/transport.ts';
 import { NutServer } from '../nut/server.ts';
@@ -122,6 +122,12 @@ export async function serve(args: ServeArgs): Promise<number> {
     finder = new SimulatedUpsFinder(simulated);
   } else {
     finder = new HidrawFinder({ vendorId: config.ups.vendorId, productId: config.ups.productId, serial: config.ups.serial });
+    try {
+      log.info(`USB HID through hidraw (hidapi ${await loadHidAddon()})`);
+    } catch (err) {
+      // keep serving (clients get DRIVER-NOT-CONNECTED) but say exactly what is missing
+      log.error(`cannot load the USB HID addon: ${(err as Error).message} (it needs libusb-1.0-0 and libudev1)`);
+    }
   }
   const onUsr2 = (): void => {
     if (!simulated) return;

@@ -15,6 +15,12 @@ import type { HidTransport, TransportFinder } from './transport.ts';
 
 const log = logger('driver');
 
+/** What any UPS must publish for upsmon and for people, with the HID usages usbhid-ups reads it from (§2.2, §2.3). */
+const ESSENTIAL: readonly (readonly [string, string])[] = [
+  ['ups.status', 'PresentStatus.ACPresent / Discharging / Charging'],
+  ['battery.charge', 'PowerSummary.RemainingCapacity'],
+];
+
 export interface DriverOptions {
   /** NUT's pollinterval; 2 s by default. The mapping's own interval wins unless this is set. */
   pollIntervalMs?: number | undefined;
@@ -162,6 +168,7 @@ export class Driver {
     transport.onGone((why) => {
       if (this.attached === attached) void this.detach(why, true);
     });
+    this.reportUnmapped(transport);
     // what usbhid-ups publishes about itself (upsc shows them; NUT clients ignore them)
     this.ups.setVariable('driver.name', 'walnut');
     this.ups.setVariable('driver.version', BUILD.version);
@@ -170,6 +177,15 @@ export class Driver {
     this.ups.setVariable('driver.parameter.pollfreq', String(device.fullPollMs / 1000));
     this.ups.markConnected();
     log.info(`${this.ups.name}: driving ${transport.label} with ${device.subdriver}`);
+  }
+
+  /** A UPS whose descriptor lacks what the tables read is served, but the log says what is missing. */
+  private reportUnmapped(transport: HidTransport): void {
+    // the mapping publishes ups.status even with no status bit to build it from: empty counts as missing
+    const missing = ESSENTIAL.filter(([name]) => !this.ups.getVariable(name)?.value);
+    if (missing.length === 0) return;
+    const what = missing.map(([name, from]) => `${name} (from ${from})`).join(', ');
+    log.warn(`${this.ups.name}: ${transport.label}: the descriptor gives no ${what}; upsmon needs ups.status to act`);
   }
 
   private async update(a: Attached): Promise<void> {

@@ -1,30 +1,21 @@
 // A real USB UPS through Linux hidraw and node-hid (hid-power-device.md §3.6). This file and the SQLite file
 // are the only places that hold OS handles for the data path.
-//   - the report descriptor comes from sysfs (node-hid has no API for it; no privilege needed);
+//   - the UPS is found, and its descriptor and USB strings read, in sysfs (sysfs.ts: node-hid has no API for the
+//     descriptor, and its enumeration needs udev); node-hid only opens the node;
 //   - GET/SET_REPORT(Feature) are HIDIOCGFEATURE/HIDIOCSFEATURE through HIDAsync (off the event loop);
 //   - Input reports arrive as 'data' events: the kernel polls the interrupt endpoint while the node is open;
 //   - USB strings by index are not reachable through hidraw (hidapi answers ENOSYS): only the three standard
 //     strings are known, so variables such as battery.type from iDeviceChemistry stay unpublished.
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { topLevelUsages } from '../hid/top-level.ts';
 import { ReportError, type UsbIdentity } from '../power-device/types.ts';
 import { logger } from '../util/log.ts';
+import { listHidrawNodes, type HidrawNode } from './sysfs.ts';
 import type { HidTransport, TransportFinder } from './transport.ts';
 
 const log = logger('hidraw');
 
-// node-hid's surface that walnut uses (its bundled .d.ts is CommonJS-shaped)
-interface HidDeviceInfo {
-  vendorId: number;
-  productId: number;
-  path?: string | undefined;
-  serialNumber?: string | undefined;
-  manufacturer?: string | undefined;
-  product?: string | undefined;
-  release: number;
-  usagePage?: number | undefined;
-  usage?: number | undefined;
-}
+// node-hid's surface that walnut uses (its bundled .d.ts is CommonJS-shaped); it only opens the node:
+// finding it is sysfs.ts's job
 interface HidAsyncHandle {
   on(event: 'data', listener: (data: Buffer) => void): void;
   on(event: 'error', listener: (err: Error) => void): void;
@@ -33,22 +24,29 @@ interface HidAsyncHandle {
   sendFeatureReport(data: Buffer): Promise<number>;
 }
 interface NodeHid {
-  devicesAsync(): Promise<HidDeviceInfo[]>;
+  getHidapiVersion(): string;
   HIDAsync: { open(path: string, options?: { nonExclusive?: boolean }): Promise<HidAsyncHandle> };
 }
 
 let nodeHid: Promise<NodeHid> | undefined;
-/** Loaded on first use, so `--simulate` never needs libusb/libudev on the machine. */
+/** Loads node-hid (and with it libusb/libudev); `--simulate` never does. */
 function hid(): Promise<NodeHid> {
   nodeHid ??= import('node-hid').then((m) => (m.default ?? m) as unknown as NodeHid);
   return nodeHid;
 }
 
-/** USB HID Power Device: usage page 0x84, usage 0x04 (UPS) on the top-level collection (§1.4). */
-const POWER_DEVICE_PAGE = 0x84;
+/** Loads the HID addon now, so a missing shared library is reported at start, not at the first hotplug;
+ *  resolves with hidapi's version. */
+export async function loadHidAddon(): Promise<string> {
+  return (await hid()).getHidapiVersion();
+}
+
 /** Vendors whose UPSes walnut has mapping tables for (APC, CyberPower, Eaton/MGE, Tripp Lite), plus the OEMs
  *  usbhid-ups routes to them (§2.6); image/udev/70-walnut-hidraw.rules grants the same list. */
 export const KNOWN_VENDORS: ReadonlySet<number> = new Set([0x051d, 0x0764, 0x0463, 0x047c, 0x0592, 0x09ae, 0x03f0, 0x06da, 0x05dd]);
+
+/** Power Device (0x84) and Battery System (0x85) pages (§1.4). */
+const UPS_PAGES = new Set([0x84, 0x85]);
 
 export interface DeviceMatch {
   vendorId?: string | undefined;
@@ -56,28 +54,14 @@ export interface DeviceMatch {
   serial?: string | undefined;
 }
 
-const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
-
-function matches(d: HidDeviceInfo, want: DeviceMatch): boolean {
-  if (!d.path) return false;
-  if (want.vendorId && hex4(d.vendorId) !== want.vendorId) return false;
-  if (want.productId && hex4(d.productId) !== want.productId) return false;
-  if (want.serial && d.serialNumber !== want.serial) return false;
-  // hidapi reads the top-level usage page from the descriptor; when it could not, fall back to the maker
-  if (d.usagePage !== undefined && d.usagePage !== 0) return d.usagePage === POWER_DEVICE_PAGE;
-  return KNOWN_VENDORS.has(d.vendorId);
-}
-
-/** "/dev/hidraw3" → "hidraw3"; anything else is refused (the path comes from udev, still checked). */
-function hidrawName(path: string): string {
-  const name = basename(path);
-  if (!/^hidraw\d{1,4}$/.test(name)) throw new Error(`unexpected hidraw path ${path}`);
-  return name;
-}
-
-/** The report descriptor the kernel fetched (descriptor index 0; see the Eaton 0x0202 caveat, §2.6). */
-async function readDescriptor(path: string): Promise<Buffer> {
-  return readFile(`/sys/class/hidraw/${hidrawName(path)}/device/report_descriptor`);
+/** Why a hidraw node is not the UPS to drive, or undefined when it is. Pure: decided from sysfs data alone. */
+export function whyNotTheUps(node: HidrawNode, want: DeviceMatch): string | undefined {
+  if (want.vendorId && node.vendorId !== want.vendorId) return `vendor ${node.vendorId} is not ${want.vendorId}`;
+  if (want.productId && node.productId !== want.productId) return `product ${node.productId} is not ${want.productId}`;
+  if (want.serial && node.serialNumber !== want.serial) return `serial ${node.serialNumber ?? '(none)'} is not ${want.serial}`;
+  const pages = topLevelUsages(node.descriptor).map((u) => u >>> 16);
+  if (!pages.some((p) => UPS_PAGES.has(p))) return 'not a HID Power Device (no Power Device or Battery System collection)';
+  return undefined;
 }
 
 /** errno-style failures that mean the device is gone rather than one report misbehaving (§3.3). */
@@ -94,21 +78,20 @@ class HidrawUps implements HidTransport {
   private closed = false;
   private goneListeners: ((why: string) => void)[] = [];
 
-  constructor(info: HidDeviceInfo, descriptor: Buffer, handle: HidAsyncHandle) {
+  constructor(node: HidrawNode, handle: HidAsyncHandle) {
     this.usb = {
-      vendorId: hex4(info.vendorId),
-      productId: hex4(info.productId),
-      manufacturer: info.manufacturer || undefined,
-      product: info.product || undefined,
-      serialNumber: info.serialNumber || undefined,
-      release: info.release,
+      vendorId: node.vendorId,
+      productId: node.productId,
+      manufacturer: node.manufacturer,
+      product: node.product,
+      serialNumber: node.serialNumber,
+      release: node.release,
     };
-    this.descriptor = descriptor;
+    this.descriptor = node.descriptor;
     this.handle = handle;
-    this.label = `${info.path} (${this.usb.vendorId}:${this.usb.productId}${info.product ? ` ${info.product}` : ''})`;
+    this.label = `${node.devicePath} (${node.vendorId}:${node.productId}${node.product ? ` ${node.product}` : ''})`;
     handle.on('error', (err) => this.lost(err.message));
   }
-
   async getFeature(reportId: number, length: number): Promise<Buffer> {
     if (this.closed) throw new ReportError('gone', 'device closed');
     try {
@@ -152,32 +135,58 @@ class HidrawUps implements HidTransport {
   }
 }
 
+export interface HidrawFinderOptions extends DeviceMatch {
+  /** for tests: a fake sysfs tree and /dev */
+  sysfsRoot?: string | undefined;
+  devRoot?: string | undefined;
+}
+
 export class HidrawFinder implements TransportFinder {
   readonly description: string;
-  private readonly want: DeviceMatch;
+  private readonly options: HidrawFinderOptions;
+  /** nodes already reported as not the UPS, so a keyboard is named once, not every poll interval */
+  private readonly skipped = new Set<string>();
+  private addonFailureLogged = false;
 
-  constructor(want: DeviceMatch) {
-    this.want = want;
-    const parts = [want.vendorId && `vendor ${want.vendorId}`, want.productId && `product ${want.productId}`, want.serial && `serial ${want.serial}`];
+  constructor(options: HidrawFinderOptions) {
+    this.options = options;
+    const parts = [options.vendorId && `vendor ${options.vendorId}`, options.productId && `product ${options.productId}`, options.serial && `serial ${options.serial}`];
     this.description = `USB HID Power Device on hidraw${parts.some(Boolean) ? ` (${parts.filter(Boolean).join(', ')})` : ''}`;
   }
 
+  /** The hidraw nodes that are the wanted UPS, first one first. */
+  async candidates(): Promise<HidrawNode[]> {
+    const found: HidrawNode[] = [];
+    for (const node of await listHidrawNodes(this.options.sysfsRoot, this.options.devRoot)) {
+      const why = whyNotTheUps(node, this.options);
+      if (why === undefined) found.push(node);
+      else {
+        const key = `${node.name} ${node.vendorId}:${node.productId}`;
+        if (!this.skipped.has(key)) log.info(`${node.devicePath} (${node.vendorId}:${node.productId}): skipped: ${why}`);
+        this.skipped.add(key);
+      }
+    }
+    return found;
+  }
+
   async find(): Promise<HidTransport | undefined> {
-    let devices: HidDeviceInfo[];
+    const nodes = await this.candidates();
+    if (nodes.length === 0) return undefined;
+    let lib: NodeHid;
     try {
-      devices = await (await hid()).devicesAsync();
+      lib = await hid();
     } catch (err) {
-      log.warn(`cannot list HID devices: ${(err as Error).message}`);
+      if (!this.addonFailureLogged) log.error(`${nodes[0]!.devicePath}: cannot open it: the USB HID addon did not load: ${(err as Error).message}`);
+      this.addonFailureLogged = true;
       return undefined;
     }
-    for (const info of devices.filter((d) => matches(d, this.want))) {
+    for (const node of nodes) {
       try {
-        const descriptor = await readDescriptor(info.path!);
         // nonExclusive: hidraw allows several readers; NUT tools may look at the same UPS (§3.6)
-        const handle = await (await hid()).HIDAsync.open(info.path!, { nonExclusive: true });
-        return new HidrawUps(info, descriptor, handle);
+        const handle = await lib.HIDAsync.open(node.devicePath, { nonExclusive: true });
+        return new HidrawUps(node, handle);
       } catch (err) {
-        log.warn(`${info.path}: cannot open: ${(err as Error).message}`);
+        log.warn(`${node.devicePath}: cannot open: ${(err as Error).message}`);
       }
     }
     return undefined;
