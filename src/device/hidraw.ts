@@ -79,14 +79,8 @@ class HidrawUps implements HidTransport {
   private goneListeners: ((why: string) => void)[] = [];
 
   constructor(node: HidrawNode, handle: HidAsyncHandle) {
-    this.usb = {
-      vendorId: node.vendorId,
-      productId: node.productId,
-      manufacturer: node.manufacturer,
-      product: node.product,
-      serialNumber: node.serialNumber,
-      release: node.release,
-    };
+    const { vendorId, productId, manufacturer, product, serialNumber, release } = node;
+    this.usb = { vendorId, productId, manufacturer, product, serialNumber, release };
     this.descriptor = node.descriptor;
     this.handle = handle;
     this.label = `${node.devicePath} (${node.vendorId}:${node.productId}${node.product ? ` ${node.product}` : ''})`;

@@ -6,21 +6,16 @@
 // The root is a parameter so tests can build a fake tree; nothing here opens /dev.
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { UsbIdentity } from '../power-device/types.ts';
 
-export interface HidrawNode {
+/** A hidraw node with its USB identity (vendor and product IDs as 4 lower-case hex digits, strings, bcdDevice). */
+export interface HidrawNode extends UsbIdentity {
   /** "hidraw0" */
   readonly name: string;
   /** "/dev/hidraw0" */
   readonly devicePath: string;
   readonly descriptor: Buffer;
   readonly bus: number;
-  readonly vendorId: string;
-  readonly productId: string;
-  readonly manufacturer?: string | undefined;
-  readonly product?: string | undefined;
-  readonly serialNumber?: string | undefined;
-  /** bcdDevice */
-  readonly release?: number | undefined;
 }
 
 export interface HidUevent {
