@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
-export const X64_BINARY = join(REPO, 'out', 'walnut-linux-x64');
+/** WALNUT_X64_BINARY lets a developer test a build of their own (another board profile's output) */
+export const X64_BINARY = process.env.WALNUT_X64_BINARY ?? join(REPO, 'out', 'walnut-linux-x64');
 export const ARM64_BINARY = join(REPO, 'out', 'walnut-linux-arm64');
 export const FIXTURE = join(REPO, 'test', 'fixtures', 'ups', 'apc-back-ups-bk650m2-ch.json');
-/** shared/fixtures/ups beside the repo (CI and developers have it) */
-export const SHARED_FIXTURES = resolve(REPO, '..', 'shared', 'fixtures', 'ups');
 
 export interface WalnutOptions {
   binary?: string;
