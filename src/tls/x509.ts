@@ -1,0 +1,344 @@
+// Issues X.509 v3 certificates (RFC 5280) for walnut's own small PKI: a self-signed local CA, the device's TLS
+// server certificate, and client certificates for upsmon and friends. Keys are ECDSA P-256 and signatures
+// ecdsa-with-SHA256 (RFC 5758 §3.2, RFC 5480), made by node:crypto; this module only lays out the DER.
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import {
+  decodeDer, derBoolean, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence,
+  derSet, derTime, derTlv, derUtf8String, derBitString, isContext, readBitString, readExplicit, readOctetString, readOid,
+  readSequence,
+} from './der.ts';
+import type { DerNode } from './der.ts';
+import { ipFromBytes, ipToBytes } from '../util/ip.ts';
+import { toPem } from './pem.ts';
+
+/** A certificate with its freshly made private key. `keyPem` is secret: never log it. */
+export interface IssuedCertificate {
+  readonly certPem: string;
+  readonly certDer: Buffer;
+  /** PKCS#8 PEM ("BEGIN PRIVATE KEY"), unencrypted: the caller stores it with mode 0600. */
+  readonly keyPem: string;
+  /** The serial number as upper-case hex, as `X509Certificate.serialNumber` and `openssl x509 -serial` show it. */
+  readonly serialHex: string;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+}
+
+/** What issuing needs of a CA: its certificate and private key (PEM). An {@link IssuedCertificate} from createCa fits. */
+export interface CertificateAuthority {
+  readonly certPem: string;
+  readonly keyPem: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validity.
+//
+// An appliance board often has no battery-backed RTC: it boots with its clock at 1970-01-01 (time_t 0) or at
+// 2000-01-01 (RTC chips that reset to their epoch) and only learns the time from NTP later, if ever (the UPS LAN
+// may have no Internet). Two things follow:
+//  - notBefore must not be later than any clock a board can boot with, or walnut itself refuses the client
+//    certificates it issued ("certificate is not yet valid"; the server side checks the client certificate against
+//    its own clock) and NAS boxes with the same problem refuse the server. So notBefore is the Unix epoch,
+//    1970-01-01T00:00:00Z, which is also the earliest instant a time_t clock can show; 2000-01-01 would not survive a
+//    board at 1970. RFC 5280 §4.1.2.5 allows any date, and 1970 is UTCTime (1950-2049).
+//  - "now" may be 1970 when the identity is made at first start, so "now + 10 years" could already be past for
+//    every client with a correct clock. notAfter is therefore never earlier than a fixed floor: 2035 for device and
+//    client certificates, 2050 for the CA, so a CA made with a wrong clock still outlives the leaf floor.
+// A leaf never outlives its CA (chains stop verifying when the CA expires, so a later date would only mislead the
+// expiry report); the default is cut to the CA's notAfter, and an explicit later one is refused.
+
+/** notBefore of every certificate walnut issues: the Unix epoch (see above). */
+export const NOT_BEFORE = new Date('1970-01-01T00:00:00Z');
+export const CA_YEARS = 25;
+export const LEAF_YEARS = 10;
+export const CA_NOT_AFTER_FLOOR = new Date('2050-01-01T00:00:00Z');
+export const LEAF_NOT_AFTER_FLOOR = new Date('2035-01-01T00:00:00Z');
+/** RFC 5280 §4.1.2.5: the value for "no well-defined expiration date"; nothing later can be encoded. */
+const LATEST = new Date('9999-12-31T23:59:59Z');
+
+const wholeSeconds = (d: Date): Date => new Date(Math.floor(d.getTime() / 1000) * 1000);
+
+function addYears(date: Date, years: number): Date {
+  const d = new Date(date.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() + years);
+  return d;
+}
+
+function defaultNotAfter(now: Date, years: number, floor: Date): Date {
+  if (Number.isNaN(now.getTime())) throw new RangeError('"now" is not a valid date');
+  const t = Math.min(Math.max(addYears(now, years).getTime(), floor.getTime()), LATEST.getTime());
+  return wholeSeconds(new Date(t));
+}
+
+function checkExplicitNotAfter(notAfter: Date, limit: Date, limitName: string): Date {
+  if (Number.isNaN(notAfter.getTime())) throw new RangeError('notAfter is not a valid date');
+  const d = wholeSeconds(notAfter);
+  if (d.getTime() <= NOT_BEFORE.getTime()) throw new RangeError(`notAfter ${d.toISOString()} is not after notBefore ${NOT_BEFORE.toISOString()}`);
+  if (d.getTime() > limit.getTime()) throw new RangeError(`notAfter ${d.toISOString()} is after ${limitName} ${limit.toISOString()}`);
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Object identifiers.
+
+const OID = {
+  commonName: '2.5.4.3', // RFC 5280 Appendix A (X.520)
+  ecdsaWithSha256: '1.2.840.10045.4.3.2', // RFC 5758 §3.2
+  subjectKeyIdentifier: '2.5.29.14', // RFC 5280 §4.2.1.2
+  keyUsage: '2.5.29.15', // §4.2.1.3
+  subjectAltName: '2.5.29.17', // §4.2.1.6
+  basicConstraints: '2.5.29.19', // §4.2.1.9
+  authorityKeyIdentifier: '2.5.29.35', // §4.2.1.1
+  extKeyUsage: '2.5.29.37', // §4.2.1.12
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+} as const;
+
+// KeyUsage bit positions, RFC 5280 §4.2.1.3
+const KU_DIGITAL_SIGNATURE = 0;
+const KU_KEY_CERT_SIGN = 5;
+const KU_CRL_SIGN = 6;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pieces.
+
+/** ub-common-name (RFC 5280 Appendix A.1): at most 64 characters. */
+export const MAX_COMMON_NAME = 64;
+
+function checkCommonName(name: string): void {
+  if (name.length === 0) throw new RangeError('the common name is empty');
+  if ([...name].length > MAX_COMMON_NAME) throw new RangeError(`a common name is at most ${MAX_COMMON_NAME} characters`);
+  // control characters would reach logs and terminals through every tool that prints the subject
+  if (/[\x00-\x1f\x7f]/.test(name)) throw new RangeError('a common name cannot contain control characters');
+  if (!name.isWellFormed()) throw new RangeError('the common name is not well-formed Unicode');
+}
+
+/** Name: one RDN holding the CN, as UTF8String (RFC 5280 §4.1.2.4: UTF8String or PrintableString). */
+function encodeName(commonName: string): Buffer {
+  return derSequence(derSet(derSequence(derOid(OID.commonName), derUtf8String(commonName))));
+}
+
+const signatureAlgorithm = (): Buffer => derSequence(derOid(OID.ecdsaWithSha256)); // parameters absent, RFC 5758 §3.2
+
+function extension(oid: string, critical: boolean, value: Buffer): Buffer {
+  // RFC 5280 §4.1: critical BOOLEAN DEFAULT FALSE, so DER leaves out a false one (X.690 §11.5)
+  return critical ? derSequence(derOid(oid), derBoolean(true), derOctetString(value)) : derSequence(derOid(oid), derOctetString(value));
+}
+
+/** The subjectPublicKey BIT STRING's bytes inside a SubjectPublicKeyInfo. */
+function subjectPublicKeyBits(spki: Buffer): Buffer {
+  const [, key] = readSequence(decodeDer(spki));
+  if (!key) throw new RangeError('SubjectPublicKeyInfo without a key');
+  return readBitString(key).bytes;
+}
+
+/**
+ * Key identifier per RFC 7093 §2 method 1: the leftmost 160 bits of the SHA-256 of the subjectPublicKey bits
+ * (RFC 5280 §4.2.1.2 allows any method; this one does not need SHA-1).
+ */
+export const keyIdentifier = (spki: Buffer): Buffer => createHash('sha256').update(subjectPublicKeyBits(spki)).digest().subarray(0, 20);
+
+/** A random positive 128-bit serial number (RFC 5280 §4.1.2.2: positive, unique, at most 20 octets). */
+function randomSerial(): Buffer {
+  for (;;) {
+    const bytes = randomBytes(16);
+    let start = 0;
+    while (start < bytes.length && bytes[start] === 0) start++;
+    if (start < bytes.length) return bytes.subarray(start);
+  }
+}
+
+function newKeyPair(): { privateKey: KeyObject; spki: Buffer } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { privateKey, spki: publicKey.export({ type: 'spki', format: 'der' }) };
+}
+
+interface TbsInput {
+  readonly serial: Buffer;
+  readonly issuerName: Buffer;
+  readonly subjectName: Buffer;
+  readonly notAfter: Date;
+  readonly spki: Buffer;
+  readonly extensions: readonly Buffer[];
+}
+
+function signCertificate(tbs: TbsInput, issuerKey: KeyObject): Buffer {
+  const tbsDer = derSequence(
+    derExplicit(0, derInteger(2)), // version v3 (RFC 5280 §4.1.2.1)
+    derInteger(tbs.serial),
+    signatureAlgorithm(),
+    tbs.issuerName,
+    derSequence(derTime(NOT_BEFORE), derTime(tbs.notAfter)),
+    tbs.subjectName,
+    tbs.spki,
+    derExplicit(3, derSequence(...tbs.extensions)),
+  );
+  // crypto.sign with an EC key yields the DER Ecdsa-Sig-Value that RFC 5480 §2.2 / RFC 5758 §3.2 want in the BIT STRING
+  const signature = sign('sha256', tbsDer, { key: issuerKey, dsaEncoding: 'der' });
+  return derSequence(tbsDer, signatureAlgorithm(), derBitString(signature));
+}
+
+function issued(certDer: Buffer, privateKey: KeyObject, serial: Buffer, notAfter: Date): IssuedCertificate {
+  return {
+    certPem: toPem('CERTIFICATE', certDer),
+    certDer,
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    serialHex: serial.toString('hex').toUpperCase(),
+    notBefore: NOT_BEFORE,
+    notAfter,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The CA.
+
+export interface CaOptions {
+  readonly commonName: string;
+  /** The clock when issuing (default: the system clock), which may be wrong; see "Validity". */
+  readonly now?: Date;
+  /** Overrides the default max(now + 25 years, 2050-01-01). */
+  readonly notAfter?: Date;
+}
+
+/** A self-signed root for the local PKI (RFC 5280 §4.2.1.9, §4.2.1.3: a CA that signs certificates only). */
+export function createCa(options: CaOptions): IssuedCertificate {
+  checkCommonName(options.commonName);
+  const notAfter = options.notAfter
+    ? checkExplicitNotAfter(options.notAfter, LATEST, 'the latest encodable date')
+    : defaultNotAfter(options.now ?? new Date(), CA_YEARS, CA_NOT_AFTER_FLOOR);
+  const { privateKey, spki } = newKeyPair();
+  const name = encodeName(options.commonName);
+  const serial = randomSerial();
+  const certDer = signCertificate({
+    serial,
+    issuerName: name,
+    subjectName: name,
+    notAfter,
+    spki,
+    extensions: [
+      // cA TRUE, pathLenConstraint 0: this CA signs end-entity certificates only, never another CA
+      extension(OID.basicConstraints, true, derSequence(derBoolean(true), derInteger(0))),
+      extension(OID.keyUsage, true, derNamedBits([KU_KEY_CERT_SIGN, KU_CRL_SIGN])),
+      // §4.2.1.2: a CA MUST have a subject key identifier; §4.2.1.1 lets a self-signed one skip the authority's
+      extension(OID.subjectKeyIdentifier, false, derOctetString(keyIdentifier(spki))),
+    ],
+  }, privateKey);
+  return issued(certDer, privateKey, serial, notAfter);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issuing under a CA.
+
+interface LoadedCa {
+  readonly key: KeyObject;
+  readonly subjectName: Buffer;
+  readonly keyId: Buffer;
+  readonly notAfter: Date;
+}
+
+/** The CA's subject Name (byte for byte, RFC 5280 §7.1 name chaining) and subjectKeyIdentifier, from its DER. */
+function caFields(certDer: Buffer): { subjectName: Buffer; keyId: Buffer | undefined } {
+  const [tbs] = readSequence(decodeDer(certDer));
+  if (!tbs) throw new RangeError('the CA certificate has no TBSCertificate');
+  const fields = readSequence(tbs);
+  const offset = fields[0] && isContext(fields[0], 0) ? 1 : 0; // version is optional (v1)
+  const subject = fields[offset + 4];
+  if (!subject) throw new RangeError('the CA certificate has no subject');
+  let keyId: Buffer | undefined;
+  const extensions = fields.find((f) => isContext(f, 3));
+  for (const ext of extensions ? readSequence(readExplicit(extensions, 3)) : []) {
+    const parts = readSequence(ext);
+    if (parts[0] && readOid(parts[0]) === OID.subjectKeyIdentifier) {
+      keyId = readOctetString(decodeDer(readOctetString(parts[parts.length - 1]!)));
+    }
+  }
+  return { subjectName: subject.encoded, keyId };
+}
+
+function loadCa(ca: CertificateAuthority): LoadedCa {
+  const cert = new X509Certificate(ca.certPem);
+  const key = createPrivateKey(ca.keyPem);
+  if (!cert.ca) throw new RangeError(`${cert.subject.replace(/\n/g, ', ')} is not a CA certificate (basicConstraints cA is not TRUE)`);
+  if (!cert.checkPrivateKey(key)) throw new RangeError("the CA's private key does not belong to its certificate");
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new RangeError('the CA key must be ECDSA P-256 (signatures here are ecdsa-with-SHA256)');
+  }
+  const { subjectName, keyId } = caFields(cert.raw);
+  const caSpki = cert.publicKey.export({ type: 'spki', format: 'der' });
+  // §4.2.1.1: the authority key identifier is the CA's subject key identifier; computing it is only the fallback
+  return { key, subjectName, keyId: keyId ?? keyIdentifier(caSpki), notAfter: cert.validToDate };
+}
+
+interface LeafOptions {
+  readonly commonName: string;
+  readonly now?: Date;
+  /** Overrides the default max(now + 10 years, 2035-01-01), cut to the CA's notAfter. */
+  readonly notAfter?: Date;
+}
+
+function issueLeaf(ca: CertificateAuthority, options: LeafOptions, purpose: string, more: readonly Buffer[]): IssuedCertificate {
+  checkCommonName(options.commonName);
+  const authority = loadCa(ca);
+  const now = options.now ?? new Date();
+  // an expired CA only makes certificates nobody accepts; say so instead (the caller renews the CA)
+  if (now.getTime() > authority.notAfter.getTime()) throw new RangeError(`the CA expired on ${authority.notAfter.toISOString()}`);
+  const notAfter = options.notAfter
+    ? checkExplicitNotAfter(options.notAfter, authority.notAfter, "the CA's notAfter")
+    : new Date(Math.min(defaultNotAfter(now, LEAF_YEARS, LEAF_NOT_AFTER_FLOOR).getTime(), authority.notAfter.getTime()));
+  const { privateKey, spki } = newKeyPair();
+  const serial = randomSerial();
+  const certDer = signCertificate({
+    serial,
+    issuerName: authority.subjectName,
+    subjectName: encodeName(options.commonName),
+    notAfter,
+    spki,
+    extensions: [
+      extension(OID.basicConstraints, true, derSequence()), // cA FALSE (the DEFAULT, so empty in DER)
+      extension(OID.keyUsage, true, derNamedBits([KU_DIGITAL_SIGNATURE])), // ECDHE-ECDSA signs only
+      extension(OID.extKeyUsage, false, derSequence(derOid(purpose))),
+      ...more,
+      extension(OID.subjectKeyIdentifier, false, derOctetString(keyIdentifier(spki))),
+      // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING }
+      extension(OID.authorityKeyIdentifier, false, derSequence(derTlv('context', false, 0, authority.keyId))),
+    ],
+  }, authority.key);
+  return issued(certDer, privateKey, serial, notAfter);
+}
+
+/** RFC 1034 §3.5 preferred name syntax (what RFC 5280 §4.2.1.6 wants in a dNSName), at most 253 octets. */
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export function normalizeDnsName(name: string): string {
+  const lower = name.toLowerCase().replace(/\.$/, '');
+  if (!DNS_NAME.test(lower)) throw new RangeError(`${JSON.stringify(name)} is not a DNS host name`);
+  return lower;
+}
+
+export interface ServerCertificateOptions extends LeafOptions {
+  /** DNS names for the subjectAltName (e.g. the hostname and hostname.local); clients check these, not the CN. */
+  readonly dnsNames: readonly string[];
+  /** IPv4/IPv6 addresses for the subjectAltName. */
+  readonly ipAddresses: readonly string[];
+}
+
+/** The device's TLS server certificate. At least one DNS name or address is needed (a SAN cannot be empty). */
+export function issueServerCertificate(ca: CertificateAuthority, options: ServerCertificateOptions): IssuedCertificate {
+  const dns = [...new Set(options.dnsNames.map(normalizeDnsName))];
+  const ips = [...new Set(options.ipAddresses.map((ip) => ipFromBytes(ipToBytes(ip))))];
+  if (dns.length + ips.length === 0) throw new RangeError('a server certificate needs at least one DNS name or IP address');
+  // GeneralName: dNSName [2] IMPLICIT IA5String, iPAddress [7] IMPLICIT OCTET STRING (RFC 5280 §4.2.1.6)
+  const names = [
+    ...dns.map((d) => derTlv('context', false, 2, Buffer.from(d, 'ascii'))), // ASCII: checked by normalizeDnsName
+    ...ips.map((ip) => derTlv('context', false, 7, ipToBytes(ip))),
+  ];
+  // §4.2.1.6: critical only when the subject is empty; ours has a CN
+  return issueLeaf(ca, options, OID.serverAuth, [extension(OID.subjectAltName, false, derSequence(...names))]);
+}
+
+export type ClientCertificateOptions = LeafOptions;
+
+/** A TLS client certificate whose subject CN is the user/client name walnut maps it to. */
+export function issueClientCertificate(ca: CertificateAuthority, options: ClientCertificateOptions): IssuedCertificate {
+  return issueLeaf(ca, options, OID.clientAuth, []);
+}
