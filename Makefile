@@ -40,14 +40,14 @@ run: out/walnut-linux-x64
 	out/walnut-linux-x64 serve --simulate $(FIXTURE)
 
 test-deps: deps
-	bash build/need-debian-packages.sh nut-client nut-server python3-nut libusb-1.0-0 libudev1 qemu-user-static binutils-aarch64-linux-gnu \
+	bash build/need-debian-packages.sh nut-client nut-server python3-nut libusb-1.0-0 libudev1 libnss3-tools openssl qemu-user-static binutils-aarch64-linux-gnu \
 	  libc6-arm64-cross libstdc++6-arm64-cross systemd
 	bash build/arm64-test-libs.sh
 
 typecheck: deps
 	npx tsc --noEmit -p .
 
-unit: deps $(NODE24)
+unit: test-deps $(NODE24)
 	$(NODE24) --test --test-reporter=spec 'src/**/*.test.ts'
 
 integration: test-deps sea

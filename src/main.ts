@@ -2,6 +2,9 @@
 import { EXIT, UsageError, helpText, parseArgs } from './cli/args.ts';
 import { BUILD } from './config/build-info.ts';
 import { serve } from './cli/serve.ts';
+import { CliError, userCommand } from './cli/user.ts';
+import { logCommand } from './cli/log.ts';
+import { fsdCommand } from './cli/fsd.ts';
 import { ConfigError } from './config/config.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -29,6 +32,23 @@ async function main(argv: readonly string[]): Promise<number> {
         if (err instanceof ConfigError) {
           process.stderr.write(`walnut: configuration: ${err.message}\n`);
           return EXIT.config;
+        }
+        throw err;
+      }
+    case 'user':
+    case 'log':
+    case 'fsd':
+      try {
+        if (args.command === 'fsd') return await fsdCommand(args);
+        return args.command === 'user' ? await userCommand(args) : await logCommand(args);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`walnut: configuration: ${err.message}\n`);
+          return EXIT.config;
+        }
+        if (err instanceof CliError) {
+          process.stderr.write(`walnut: ${args.command}: ${err.message}\n`);
+          return err.exitCode;
         }
         throw err;
       }

@@ -438,7 +438,9 @@ test('100,000 random and mutated request lines neither crash walnut nor grow its
   // ~300 MiB go through in all. Peaks seen: 85-130 MiB. V8 grows its young generation with the allocation rate
   // (up to 128 MiB on a big-memory host), so much longer soaks (WALNUT_FUZZ_ITEMS=1200000) plateau near 240 MiB
   // with a flat live heap; --max-semi-space-size=8 keeps them near 120 MiB.
-  const RSS_LIMIT = 200 * MiB;
+  // +64 MiB since credentials are scrypt-checked: up to two checks run at once, each holding 32 MiB while it
+  // runs (src/auth/verifier.ts SCRYPT_CONCURRENCY, DEFAULT_SCRYPT), bounded, and handed back when done
+  const RSS_LIMIT = (200 + 64) * MiB;
 
   const walnut = await startWalnut({
     config: {
@@ -446,6 +448,9 @@ test('100,000 random and mutated request lines neither crash walnut nor grow its
         admin: { password: 'adminpass', actions: ['SET', 'FSD'], instcmds: ['ALL'] },
         monuser: { password: 'monpass', upsmon: 'primary' },
       },
+      // the corpus's wrong passwords would otherwise put 127.0.0.1 into the login back-off (up to a minute per
+      // attempt, test/accounts-bruteforce.test.ts): this test is about parsing, not guessing
+      loginThrottle: { freeFailures: 1000 },
     },
   });
   const pid = walnut.process.pid!;

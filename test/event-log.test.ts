@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startWalnut } from './helpers/walnut.ts';
 import { LineClient } from './helpers/clients.ts';
+import { MIGRATIONS } from '../src/storage/migrations.ts';
 
 test('the event log records start, client connects and disconnects, and a clean stop', async () => {
   const walnut = await startWalnut();
@@ -22,7 +23,7 @@ test('the event log records start, client connects and disconnects, and a clean 
   const db = new Database(join(dataDir, 'walnut.db'), { readonly: true });
   try {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    assert.equal(db.pragma('user_version', { simple: true }), 1);
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
     const kinds = (db.prepare('SELECT kind, source, detail FROM events ORDER BY id').all() as { kind: string; source: string | null; detail: string | null }[]);
     assert.deepEqual(
       kinds.map((k) => k.kind).filter((k) => k !== 'ups-availability'),

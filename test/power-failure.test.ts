@@ -18,6 +18,8 @@ before(async () => {
       // enough for upsc to see every stage, fast enough for a test
       ups: { pollIntervalSeconds: 0.5, simulation: { dischargePercentPerSecond: 10, chargePercentPerSecond: 2 } },
       users: { admin: { password: 'drill-pass', instcmds: ['ALL'] } },
+      // this test watches the driver's status alone; the shutdown that OB LB triggers is test/shutdown-drill's
+      shutdown: { enabled: false },
     },
   });
 });

@@ -90,3 +90,117 @@ test('the help text names the version, every serve option and the exit statuses'
   }
   assert.match(text, /0 success, 1 runtime failure, 2 usage error, 3 configuration error/);
 });
+
+test('user add takes a name, NUT roles and --password-stdin, before or after the name', () => {
+  assert.deepEqual(parseArgs(['user', 'add', 'admin', '--actions', 'SET,FSD', '--instcmds=ALL', '--password-stdin', '--data', '/d']), {
+    command: 'user',
+    action: 'add',
+    name: 'admin',
+    actions: ['set', 'fsd'],
+    instcmds: ['all'],
+    passwordStdin: true,
+    data: '/d',
+  });
+  assert.deepEqual(parseArgs(['user', 'add', '--upsmon', 'secondary', '--config', '/c.json', 'nas']), {
+    command: 'user',
+    action: 'add',
+    name: 'nas',
+    upsmon: 'secondary',
+    config: '/c.json',
+    passwordStdin: false,
+  });
+});
+
+test('role words follow upsd.users: master/slave, MASTER as an action, ALL among commands, case-insensitive', () => {
+  const a = parseArgs(['user', 'add', 'x', '--upsmon', 'MASTER', '--actions', 'set,Master,login', '--instcmds', 'Load.Off,beeper.toggle']);
+  assert.deepEqual(a.command === 'user' ? [a.upsmon, a.actions, a.instcmds] : undefined, ['primary', ['set', 'primary', 'login'], ['load.off', 'beeper.toggle']]);
+  const b = parseArgs(['user', 'add', 'x', '--upsmon', 'slave', '--instcmds', 'load.off,all']);
+  assert.deepEqual(b.command === 'user' ? [b.upsmon, b.instcmds] : undefined, ['secondary', ['all']]);
+});
+
+test('user grant replaces the kinds given; none clears a kind; at least one kind is required', () => {
+  assert.deepEqual(parseArgs(['user', 'grant', 'x', '--upsmon', 'none', '--actions', 'none', '--instcmds', 'none']), {
+    command: 'user',
+    action: 'grant',
+    name: 'x',
+    upsmon: null,
+    actions: null,
+    instcmds: null,
+    passwordStdin: false,
+  });
+  usageError(['user', 'grant', 'x'], 'user grant: give --upsmon, --actions or --instcmds (each replaces that kind of role; none clears it)');
+});
+
+test('user names keep spaces, quotes, # and non-ASCII characters, and -- lets a name start with a dash', () => {
+  const odd = 'we ird "nâme" #1 \\';
+  const a = parseArgs(['user', 'passwd', odd, '--password-stdin']);
+  assert.equal(a.command === 'user' ? a.name : undefined, odd);
+  const b = parseArgs(['user', 'remove', '--data', '/d', '--', '-dash']);
+  assert.equal(b.command === 'user' ? b.name : undefined, '-dash');
+});
+
+test('user list, remove, enable and disable take only --data and --config', () => {
+  assert.deepEqual(parseArgs(['user', 'list', '--data=/d']), { command: 'user', action: 'list', data: '/d', passwordStdin: false });
+  for (const action of ['remove', 'enable', 'disable']) {
+    assert.deepEqual(parseArgs(['user', action, 'bob']), { command: 'user', action, name: 'bob', passwordStdin: false });
+    usageError(['user', action, 'bob', '--upsmon', 'primary'], `user ${action}: unknown option "--upsmon"`);
+  }
+  usageError(['user', 'list', 'bob'], 'user list: unexpected argument "bob"');
+  usageError(['user', 'passwd', 'bob', '--actions', 'SET'], 'user passwd: unknown option "--actions"');
+  usageError(['user', 'grant', 'bob', '--password-stdin', '--upsmon', 'primary'], 'user grant: unknown option "--password-stdin"');
+});
+
+test('a password is never taken from the command line', () => {
+  const message =
+    'user add: passwords are never taken from the command line (ps and shell history would show them): use --password-stdin or answer the prompt';
+  usageError(['user', 'add', 'bob', '--password', 'secret'], message);
+  usageError(['user', 'add', 'bob', '--password=secret'], message);
+  usageError(['user', 'add', 'bob', '-p', 'secret'], message);
+  usageError(['user', 'add', 'bob', 'secret'], 'user add: one user at a time (unexpected "secret")');
+});
+
+test('bad user names and role words are usage errors that say why', () => {
+  usageError(['user', 'add'], 'user add: name the user');
+  usageError(['user', 'add', ''], 'user add: a user name cannot be empty');
+  usageError(['user', 'add', 'x'.repeat(65)], 'user add: a user name is at most 64 bytes (this one is 65)');
+  usageError(['user', 'add', 'ü'.repeat(33)], 'user add: a user name is at most 64 bytes (this one is 66)');
+  usageError(['user', 'add', 'tab\there'], 'user add: a user name cannot contain control characters');
+  usageError(['user', 'add', 'x', '--upsmon', 'boss'], 'user add: --upsmon takes primary, secondary or none, not "boss"');
+  usageError(['user', 'add', 'x', '--actions', 'SET,SHUTDOWN'], 'user add: --actions takes a comma-separated list of SET and FSD (or LOGIN, PRIMARY), or none; not "SHUTDOWN"');
+  usageError(['user', 'add', 'x', '--actions', 'SET, FSD'], 'user add: --actions takes a comma-separated list of SET and FSD (or LOGIN, PRIMARY), or none; not " FSD"');
+  usageError(['user', 'add', 'x', '--instcmds', 'load off'], 'user add: --instcmds takes ALL, a comma-separated list of command names, or none; not "load off"');
+  usageError(['user', 'add', 'x', '--password-stdin=yes'], 'user add: --password-stdin takes no value');
+  usageError(['user', 'add', 'x', '--data'], 'user add: --data needs a value');
+  usageError(['user', 'frob', 'x'], 'unknown user command "frob" (one of: add, list, remove, passwd, grant, enable, disable)');
+});
+
+test('user with no action, or --help anywhere, asks for help', () => {
+  assert.deepEqual(parseArgs(['user']), { command: 'help' });
+  assert.deepEqual(parseArgs(['user', '--help']), { command: 'help' });
+  assert.deepEqual(parseArgs(['user', 'add', 'x', '-h']), { command: 'help' });
+  assert.deepEqual(parseArgs(['log', '--help']), { command: 'help' });
+});
+
+test('log takes --limit (default 100) and --kind beside --data and --config', () => {
+  assert.deepEqual(parseArgs(['log']), { command: 'log', limit: 100 });
+  assert.deepEqual(parseArgs(['log', '--data', '/d', '--limit', '5', '--kind=login-failed', '--config', '/c']), {
+    command: 'log',
+    data: '/d',
+    config: '/c',
+    limit: 5,
+    kind: 'login-failed',
+  });
+  usageError(['log', '--limit', '0'], 'log: --limit takes a number of events from 1 to 9999999, not "0"');
+  usageError(['log', '--limit', 'ten'], 'log: --limit takes a number of events from 1 to 9999999, not "ten"');
+  usageError(['log', '--kind', 'Login Failed'], 'log: --kind takes an event kind such as login-failed, not "Login Failed"');
+  usageError(['log', 'extra'], 'log: unexpected argument "extra"');
+  usageError(['log', '--follow'], 'log: unknown option "--follow"');
+});
+
+test('the help text shows the user and log commands and says passwords never come from argv', () => {
+  const text = helpText('1.2.3');
+  for (const s of ['walnut user add NAME', 'walnut user passwd NAME', 'walnut user grant NAME', 'remove NAME', 'walnut log', '--password-stdin', '--upsmon', '--actions', '--instcmds', '--limit', '--kind']) {
+    assert.ok(text.includes(s), s);
+  }
+  assert.match(text, /never taken from the command line/);
+});

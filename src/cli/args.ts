@@ -1,4 +1,6 @@
 // Command-line parsing: pure, so every message and exit status is unit-tested.
+import { nameProblem } from '../auth/bytes.ts';
+import { parseAction, parseInstcmd, parseUpsmon, type Action, type UpsmonRole } from '../auth/roles.ts';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3 } as const;
 
@@ -18,7 +20,43 @@ export interface ServeArgs {
   logLevel?: string;
 }
 
-export type Args = { command: 'help' } | { command: 'version' } | ServeArgs;
+export type UserAction = 'add' | 'list' | 'remove' | 'passwd' | 'grant' | 'enable' | 'disable';
+
+/** `walnut user ACTION [NAME] [options]`: the principal database on the data folder `serve` uses. */
+export interface UserArgs {
+  command: 'user';
+  action: UserAction;
+  /** as typed (UTF-8); stored as those bytes */
+  name?: string;
+  config?: string;
+  data?: string;
+  /** null: `none`, take the role away */
+  upsmon?: UpsmonRole | null;
+  actions?: Action[] | null;
+  /** lower case; 'all' for ALL */
+  instcmds?: string[] | null;
+  /** read the password from the first line of stdin instead of asking on the terminal */
+  passwordStdin: boolean;
+}
+
+/** `walnut log`: the event log, newest last. */
+export interface LogArgs {
+  command: 'log';
+  config?: string;
+  data?: string;
+  limit: number;
+  kind?: string;
+}
+
+/** `walnut fsd clear`: ask the running server to clear the FSD latch and end the shutdown sequence. */
+export interface FsdArgs {
+  command: 'fsd';
+  action: 'clear';
+  config?: string;
+  data?: string;
+}
+
+export type Args = { command: 'help' } | { command: 'version' } | ServeArgs | UserArgs | LogArgs | FsdArgs;
 
 const SERVE_FLAGS: Record<string, 'config' | 'data' | 'listen' | 'simulate' | 'logLevel'> = {
   '--config': 'config',
@@ -32,6 +70,9 @@ export function parseArgs(argv: readonly string[]): Args {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { command: 'help' };
   if (first === '--version' || first === '-V' || first === 'version') return { command: 'version' };
+  if (first === 'user') return parseUser(rest);
+  if (first === 'log') return parseLog(rest);
+  if (first === 'fsd') return parseFsd(rest);
   if (first !== 'serve') throw new UsageError(`unknown command "${first}"`);
   const out: ServeArgs = { command: 'serve', listen: [] };
   for (let i = 0; i < rest.length; i++) {
@@ -55,12 +96,180 @@ export function parseArgs(argv: readonly string[]): Args {
   return out;
 }
 
+const USER_ACTIONS: readonly UserAction[] = ['add', 'list', 'remove', 'passwd', 'grant', 'enable', 'disable'];
+/** options each user action takes, beside --data and --config */
+const USER_OPTIONS: Record<UserAction, readonly string[]> = {
+  add: ['--upsmon', '--actions', '--instcmds', '--password-stdin'],
+  list: [],
+  remove: [],
+  passwd: ['--password-stdin'],
+  grant: ['--upsmon', '--actions', '--instcmds'],
+  enable: [],
+  disable: [],
+};
+const VALUE_FLAGS = new Set(['--data', '--config', '--upsmon', '--actions', '--instcmds', '--limit', '--kind']);
+
+interface RawOptions {
+  values: Map<string, string>;
+  flags: Set<string>;
+  positional: string[];
+  help: boolean;
+}
+
+/** Splits `--flag value`, `--flag=value`, bare flags and positionals; `--` ends the options (a name may start
+ *  with a dash). A later flag overrides an earlier one. */
+function readOptions(where: string, argv: readonly string[], allowed: readonly string[]): RawOptions {
+  const out: RawOptions = { values: new Map(), flags: new Set(), positional: [], help: false };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
+    if (arg === '--') {
+      out.positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      out.positional.push(arg);
+      continue;
+    }
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    if (arg === '--help' || arg === '-h') {
+      out.help = true;
+      continue;
+    }
+    if (arg === '--password' || arg === '-p') {
+      throw new UsageError(
+        `${where}: passwords are never taken from the command line (ps and shell history would show them): use --password-stdin or answer the prompt`,
+      );
+    }
+    if (!allowed.includes(arg)) throw new UsageError(`${where}: unknown option "${arg}"`);
+    if (!VALUE_FLAGS.has(arg)) {
+      if (value !== undefined) throw new UsageError(`${where}: ${arg} takes no value`);
+      out.flags.add(arg);
+      continue;
+    }
+    if (value === undefined) value = argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`${where}: ${arg} needs a value`);
+    out.values.set(arg, value);
+  }
+  return out;
+}
+
+function parseUpsmonOption(where: string, v: string): UpsmonRole | null {
+  if (v.toLowerCase() === 'none') return null;
+  const role = parseUpsmon(v);
+  if (!role) throw new UsageError(`${where}: --upsmon takes primary, secondary or none, not "${v}"`);
+  return role;
+}
+
+function parseActionsOption(where: string, v: string): Action[] | null {
+  if (v.toLowerCase() === 'none') return null;
+  return v.split(',').map((word) => {
+    const a = parseAction(word);
+    if (!a) throw new UsageError(`${where}: --actions takes a comma-separated list of SET and FSD (or LOGIN, PRIMARY), or none; not "${word}"`);
+    return a;
+  });
+}
+
+function parseInstcmdsOption(where: string, v: string): string[] | null {
+  if (v.toLowerCase() === 'none') return null;
+  const cmds = v.split(',').map((word) => {
+    const c = parseInstcmd(word);
+    if (!c) throw new UsageError(`${where}: --instcmds takes ALL, a comma-separated list of command names, or none; not "${word}"`);
+    return c;
+  });
+  return cmds.includes('all') ? ['all'] : cmds;
+}
+
+function parseUser(argv: readonly string[]): Args {
+  const [action, ...rest] = argv;
+  if (action === undefined || action === '--help' || action === '-h') return { command: 'help' };
+  if (!USER_ACTIONS.includes(action as UserAction)) {
+    throw new UsageError(`unknown user command "${action}" (one of: ${USER_ACTIONS.join(', ')})`);
+  }
+  const act = action as UserAction;
+  const where = `user ${act}`;
+  const o = readOptions(where, rest, ['--data', '--config', ...USER_OPTIONS[act]]);
+  if (o.help) return { command: 'help' };
+  const out: UserArgs = { command: 'user', action: act, passwordStdin: o.flags.has('--password-stdin') };
+  if (act === 'list') {
+    if (o.positional.length > 0) throw new UsageError(`${where}: unexpected argument "${o.positional[0]}"`);
+  } else {
+    if (o.positional.length === 0) throw new UsageError(`${where}: name the user`);
+    if (o.positional.length > 1) throw new UsageError(`${where}: one user at a time (unexpected "${o.positional[1]}")`);
+    const name = o.positional[0]!;
+    const problem = nameProblem(Buffer.from(name, 'utf8'));
+    if (problem) throw new UsageError(`${where}: ${problem}`);
+    out.name = name;
+  }
+  const data = o.values.get('--data');
+  const config = o.values.get('--config');
+  if (data !== undefined) out.data = data;
+  if (config !== undefined) out.config = config;
+  const upsmon = o.values.get('--upsmon');
+  const actions = o.values.get('--actions');
+  const instcmds = o.values.get('--instcmds');
+  if (upsmon !== undefined) out.upsmon = parseUpsmonOption(where, upsmon);
+  if (actions !== undefined) out.actions = parseActionsOption(where, actions);
+  if (instcmds !== undefined) out.instcmds = parseInstcmdsOption(where, instcmds);
+  if (act === 'grant' && upsmon === undefined && actions === undefined && instcmds === undefined) {
+    throw new UsageError(`${where}: give --upsmon, --actions or --instcmds (each replaces that kind of role; none clears it)`);
+  }
+  return out;
+}
+
+function parseLog(argv: readonly string[]): Args {
+  const o = readOptions('log', argv, ['--data', '--config', '--limit', '--kind']);
+  if (o.help) return { command: 'help' };
+  if (o.positional.length > 0) throw new UsageError(`log: unexpected argument "${o.positional[0]}"`);
+  const out: LogArgs = { command: 'log', limit: 100 };
+  const data = o.values.get('--data');
+  const config = o.values.get('--config');
+  if (data !== undefined) out.data = data;
+  if (config !== undefined) out.config = config;
+  const limit = o.values.get('--limit');
+  if (limit !== undefined) {
+    if (!/^[1-9]\d{0,6}$/.test(limit)) throw new UsageError(`log: --limit takes a number of events from 1 to 9999999, not "${limit}"`);
+    out.limit = Number(limit);
+  }
+  const kind = o.values.get('--kind');
+  if (kind !== undefined) {
+    if (!/^[a-z][a-z0-9-]{0,63}$/.test(kind)) throw new UsageError(`log: --kind takes an event kind such as login-failed, not "${kind}"`);
+    out.kind = kind;
+  }
+  return out;
+}
+
+function parseFsd(argv: readonly string[]): Args {
+  const o = readOptions('fsd', argv, ['--data', '--config']);
+  if (o.help) return { command: 'help' };
+  const [action, extra] = o.positional;
+  if (action !== 'clear') throw new UsageError(`fsd: expected "clear"${action === undefined ? '' : `, not "${action}"`}`);
+  if (extra !== undefined) throw new UsageError(`fsd: unexpected argument "${extra}"`);
+  const out: FsdArgs = { command: 'fsd', action: 'clear' };
+  const data = o.values.get('--data');
+  const config = o.values.get('--config');
+  if (data !== undefined) out.data = data;
+  if (config !== undefined) out.config = config;
+  return out;
+}
+
 export function helpText(version: string): string {
   return `walnut ${version}: a UPS served to the LAN as a NUT server
 
 Usage:
   walnut serve [--config FILE] [--data DIR] [--listen HOST:PORT]... [--simulate FIXTURE.json]
                [--log-level debug|info|warn|error]
+  walnut user add NAME [--upsmon primary|secondary] [--actions SET,FSD] [--instcmds ALL|CMD,CMD]
+                       [--password-stdin]
+  walnut user passwd NAME [--password-stdin]
+  walnut user grant NAME [--upsmon primary|secondary|none] [--actions SET,FSD|none] [--instcmds ALL|CMD,..|none]
+  walnut user list | remove NAME | disable NAME | enable NAME
+  walnut log [--limit N] [--kind KIND]
+  walnut fsd clear
   walnut --version
   walnut --help
 
@@ -71,6 +280,25 @@ serve options:
                        (default *:3493)
   --simulate FILE      serve a UPS fixture (shared/fixtures/ups format) instead of a USB device
   --log-level LEVEL    log verbosity (default info)
+
+user and log (on the data folder serve uses; both also take --config FILE and --data DIR):
+  user add             create a user; NUT roles as in upsd.users: --upsmon primary (LOGIN, PRIMARY, FSD)
+                       or secondary (LOGIN), --actions SET,FSD, --instcmds ALL or a list of commands
+  user passwd          set a new password
+  user grant           replace the roles given (none clears that kind); the others stay
+  user list            every user with status, roles and timestamps
+  user remove|disable|enable
+                       delete a user, or stop/allow its logins while keeping it
+  --password-stdin     read the password from the first line of stdin (else it is asked twice on the
+                       terminal); passwords are never taken from the command line
+  log                  print the event log, newest last, one line per event (--limit N, default 100;
+                       --kind KIND, e.g. login-failed)
+  fsd clear            clear the forced-shutdown latch and end the shutdown sequence now (the running
+                       server acts within a second; walnut clears it by itself once the UPS has cycled
+                       and mains are back)
+
+A running server sees user changes on its next credential check. Names and passwords are byte strings:
+spaces, quotes, # and non-ASCII characters are kept exactly (names at most 64 bytes, passwords 512).
 
 Exit status: 0 success, 1 runtime failure, 2 usage error, 3 configuration error.
 `;

@@ -4,9 +4,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { EXIT, type ServeArgs } from './args.ts';
 import { BUILD } from '../config/build-info.ts';
 import { ConfigError, applyConfigFile, defaultConfig, parseListen, type WalnutConfig } from '../config/config.ts';
-import { ConfigUsers } from '../auth/config-users.ts';
+import { DbAuthorizer } from '../auth/authorizer.ts';
+import { showBytes, wordBytes } from '../auth/bytes.ts';
+import { migrateConfigUsers } from '../auth/config-migration.ts';
+import { PrincipalStore } from '../auth/principals.ts';
+import { LoginThrottle } from '../auth/throttle.ts';
 import { openDatabase, StorageError } from '../storage/database.ts';
 import { EventLog } from '../storage/event-log.ts';
+import { Settings } from '../storage/settings.ts';
+import { ShutdownOrchestrator } from '../shutdown/orchestrator.ts';
 import { UpsModel } from '../ups/model.ts';
 import { parseFixture, FixtureError } from '../simulate/fixture.ts';
 import { Driver } from '../device/driver.ts';
@@ -52,7 +58,8 @@ export function loadConfig(args: ServeArgs): WalnutConfig {
 }
 
 function describeAudit(e: AuditEvent): { kind: string; detail: string } {
-  const who = e.session.username === undefined ? '' : `user ${clean(e.session.username, 64)} `;
+  // the name as bytes, escaped: two different names never look alike in the log (src/auth/bytes.ts)
+  const who = e.session.username === undefined ? '' : `user ${showBytes(wordBytes(e.session.username))} `;
   switch (e.kind) {
     case 'login':
       return { kind: 'login', detail: `${who}logged into ${e.ups}${e.session.tls ? ' (TLS)' : ''}` };
@@ -85,6 +92,16 @@ export async function serve(args: ServeArgs): Promise<number> {
   const events = new EventLog(db);
   events.record('start', undefined, `walnut ${BUILD.version} (${BUILD.board})`);
 
+  // credentials: the principal database (config users move into it once), checked on every action
+  const principals = new PrincipalStore(db);
+  await migrateConfigUsers(config.users, { store: principals, settings: new Settings(db), log, events });
+  const authorizer = await DbAuthorizer.create({
+    store: principals,
+    throttle: new LoginThrottle(config.loginThrottle),
+    legacyClients: config.legacyClients,
+    events,
+  });
+
   let fixture;
   if (config.ups.simulate !== undefined) {
     try {
@@ -106,7 +123,8 @@ export async function serve(args: ServeArgs): Promise<number> {
     log.info(`UPS [${ups.name}]: ${text}`);
     events.record('ups-availability', undefined, `${ups.name}: ${a}`);
   });
-  ups.on('fsd', (set) => events.record(set ? 'fsd-set' : 'fsd-cleared', undefined, ups.name));
+  // the latch itself, whoever moved it (the shutdown sequence, a NUT client's FSD, an administrator)
+  ups.on('fsd', (set) => events.record('fsd-latch', undefined, `${ups.name}: ${set ? 'set' : 'cleared'}`));
 
   let simulated: SimulatedUps | undefined;
   let finder: TransportFinder;
@@ -147,7 +165,7 @@ export async function serve(args: ServeArgs): Promise<number> {
       serverVersion: BUILD.version,
       findUps: (name) => (name.toLowerCase() === ups.name.toLowerCase() ? ups : undefined),
       upsList: () => [ups],
-      authorizer: new ConfigUsers(config.users),
+      authorizer,
       tracking: new TrackingTable({ retentionMs: n.trackingRetentionSeconds * 1000, maxEntries: n.maxTrackingEntries }),
     },
     limits: {
@@ -188,6 +206,30 @@ export async function serve(args: ServeArgs): Promise<number> {
     return EXIT.failure;
   }
 
+  // walnut is the primary of its UPS: it sets FSD and commands the UPS when the policy says so
+  let shutdown: ShutdownOrchestrator | undefined;
+  if (config.shutdown.enabled) {
+    const sd = config.shutdown;
+    shutdown = new ShutdownOrchestrator(
+      {
+        policy: {
+          onBatteryLowBattery: sd.onBatteryLowBattery,
+          runtimeBelowSeconds: sd.runtimeBelowSeconds,
+          chargeBelowPercent: sd.chargeBelowPercent,
+          onBatteryForSeconds: sd.onBatteryForSeconds,
+        },
+        hostSyncSeconds: sd.hostSyncSeconds,
+        finalDelaySeconds: sd.finalDelaySeconds,
+        offDelaySeconds: sd.offDelaySeconds,
+        onDelaySeconds: sd.onDelaySeconds,
+      },
+      { ups, settings: new Settings(db), events, loggedIn: () => server.context.logins(ups.name).length },
+    );
+    shutdown.start();
+  } else {
+    log.warn('shutdown.enabled is false: walnut will not set FSD or shut the UPS down (another primary must)');
+  }
+
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info(`${signal}: shutting down`);
@@ -198,6 +240,7 @@ export async function serve(args: ServeArgs): Promise<number> {
   });
 
   clearInterval(availabilityTimer);
+  await shutdown?.stop();
   await server.close();
   await driver.stop();
   simulated?.stop();

@@ -189,3 +189,70 @@ test('the UPS to drive and the simulated battery are configurable, within limits
   rejects({ ups: { simulation: { dischargePercentPerSecond: 0 } } }, /ups\.simulation\.dischargePercentPerSecond/);
   rejects({ ups: { simulation: { rate: 1 } } }, /ups\.simulation: unknown key "rate"/);
 });
+
+test('legacy clients are off by default and take a name, a password and the addresses they may use', () => {
+  assert.deepEqual(defaultConfig().legacyClients, []);
+  const c = apply({
+    legacyClients: [{ username: 'monuser', password: 'secret', from: ['192.168.1.10', '10.0.0.0/24', '::1', '::ffff:192.168.2.0/120'] }],
+  });
+  assert.deepEqual(c.legacyClients, [{ username: 'monuser', password: 'secret', from: ['192.168.1.10', '10.0.0.0/24', '::1', '::ffff:192.168.2.0/120'] }]);
+});
+
+test('a legacy client without addresses, with a bad address or open to everyone is refused', () => {
+  const entry = (over: Record<string, unknown>) => ({ legacyClients: [{ username: 'monuser', password: 'secret', from: ['10.0.0.1'], ...over }] });
+  rejects({ legacyClients: {} }, /legacyClients: expected a list/);
+  rejects({ legacyClients: ['monuser'] }, /legacyClients\[0\]: expected an object/);
+  rejects(entry({ from: [] }), /legacyClients\[0\]\.from: list the addresses/);
+  rejects(entry({ from: undefined }), /legacyClients\[0\]\.from: expected a list of strings/);
+  rejects(entry({ from: ['nas.lan'] }), /legacyClients\[0\]\.from\[0\]: expected an IPv4\/IPv6 address or CIDR block, got "nas.lan"/);
+  rejects(entry({ from: ['10.0.0.1', '10.0.0.1/24'] }), /legacyClients\[0\]\.from\[1\]/);
+  rejects(entry({ from: ['0.0.0.0/0'] }), /legacyClients\[0\]\.from\[0\]: 0\.0\.0\.0\/0 is every address/);
+  rejects(entry({ from: ['::/0'] }), /is every address/);
+  rejects(entry({ role: 'primary' }), /legacyClients\[0\]: unknown key "role"/);
+  rejects(entry({ username: '' }), /legacyClients\[0\]\.username: a user name cannot be empty/);
+  rejects(entry({ username: 'a\tb' }), /legacyClients\[0\]\.username: .*control characters/);
+  rejects(entry({ password: '' }), /legacyClients\[0\]\.password: the password is empty/);
+  rejects(entry({ password: 'x'.repeat(513) }), /legacyClients\[0\]\.password: a password is at most 512 bytes/);
+  rejects(
+    { legacyClients: [{ username: 'a', password: 'b', from: ['10.0.0.1'] }, { username: 'a', password: 'c', from: ['10.0.0.2'] }] },
+    /legacyClients\[1\]\.username: "a" is listed twice/,
+  );
+});
+
+test('the login throttle defaults and each of its knobs can be set within bounds', () => {
+  assert.deepEqual(defaultConfig().loginThrottle, {
+    freeFailures: 5,
+    baseDelayMs: 250,
+    maxDelayMs: 60_000,
+    halfLifeSeconds: 600,
+    userDistinctSources: 3,
+    maxTrackedSources: 4096,
+    maxTrackedUsers: 1024,
+  });
+  const c = apply({ loginThrottle: { freeFailures: 3, baseDelayMs: 10, maxDelayMs: 320 } });
+  assert.deepEqual(c.loginThrottle, { ...defaultConfig().loginThrottle, freeFailures: 3, baseDelayMs: 10, maxDelayMs: 320 });
+  rejects({ loginThrottle: { delay: 1 } }, /loginThrottle: unknown key "delay"/);
+  rejects({ loginThrottle: { baseDelayMs: 0 } }, /loginThrottle\.baseDelayMs: expected a number from 1/);
+  rejects({ loginThrottle: { maxTrackedSources: 1 } }, /loginThrottle\.maxTrackedSources/);
+  rejects({ loginThrottle: { baseDelayMs: 500, maxDelayMs: 100 } }, /loginThrottle\.maxDelayMs: must not be below/);
+  rejects({ loginThrottle: [] }, /loginThrottle: expected an object/);
+});
+
+test('the shutdown policy defaults to upsmon’s rule and timings, and each part is configurable within limits', () => {
+  assert.deepEqual(defaultConfig().shutdown, {
+    enabled: true,
+    onBatteryLowBattery: true,
+    hostSyncSeconds: 15, // upsmon HOSTSYNC
+    finalDelaySeconds: 5, // upsmon FINALDELAY
+    offDelaySeconds: 20, // usbhid-ups DEFAULT_OFFDELAY
+    onDelaySeconds: 30, // usbhid-ups DEFAULT_ONDELAY
+  });
+  const c = apply({ shutdown: { runtimeBelowSeconds: 300, chargeBelowPercent: 30, onBatteryForSeconds: 600, enabled: false } });
+  assert.equal(c.shutdown.runtimeBelowSeconds, 300);
+  assert.equal(c.shutdown.chargeBelowPercent, 30);
+  assert.equal(c.shutdown.onBatteryForSeconds, 600);
+  assert.equal(c.shutdown.enabled, false);
+  rejects({ shutdown: { chargeBelowPercent: 101 } }, /shutdown\.chargeBelowPercent/);
+  rejects({ shutdown: { enabled: 'yes' } }, /shutdown\.enabled: expected true or false/);
+  rejects({ shutdown: { hostsync: 5 } }, /shutdown: unknown key "hostsync"/);
+});

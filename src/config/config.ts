@@ -2,9 +2,14 @@
 // config file, then command-line flags. Unknown keys are errors, so a typo never silently means "default".
 import { BUILD } from './build-info.ts';
 import type { Level } from '../util/log.ts';
+import { parseCidr } from '../auth/address.ts';
+import { nameProblem, passwordProblem } from '../auth/bytes.ts';
+import { DEFAULT_THROTTLE, type ThrottleOptions } from '../auth/throttle.ts';
 
+/** A `users` entry. At start each one is moved into the principal database once (src/auth/config-migration.ts);
+ *  from then on the database is authoritative (`walnut user ...`) and the config password is not needed. */
 export interface UserConfig {
-  /** upsd.users `password`; moved into the principal database by the accounts work, never logged */
+  /** upsd.users `password`; turned into a verifier when moved into the database, never logged */
   password: string;
   /** upsd.users `actions`: SET, FSD (LOGIN and PRIMARY come from `upsmon`) */
   actions?: string[];
@@ -12,6 +17,16 @@ export interface UserConfig {
   instcmds?: string[];
   /** upsd.users `upsmon primary|secondary` (master/slave accepted) */
   upsmon?: 'primary' | 'secondary' | 'master' | 'slave';
+}
+
+/** An opt-in legacy NAS client (nut-protocol.md §9.1: Synology's monuser/secret and the like). Its fixed
+ *  password works only from `from` and only as upsmon secondary: LOGIN, never PRIMARY, FSD, SET or INSTCMD.
+ *  Every use is logged as a warning and in the event log. None by default. */
+export interface LegacyClientConfig {
+  username: string;
+  password: string;
+  /** IPv4/IPv6 addresses and CIDR blocks; an IPv4-mapped IPv6 peer matches its IPv4 address */
+  from: string[];
 }
 
 export interface UpsConfig {
@@ -29,7 +44,12 @@ export interface UpsConfig {
   pollIntervalSeconds: number;
   /** How the simulated UPS's battery moves once mains fail (test.failure.start): percent of charge per
    *  second. Real batteries take minutes; the default makes a drill take about a minute, tests go faster. */
-  simulation: { dischargePercentPerSecond: number; chargePercentPerSecond: number };
+  simulation: {
+    dischargePercentPerSecond: number;
+    chargePercentPerSecond: number;
+    /** answer every declared report of a fixture that recorded few or none, from a synthesized state */
+    fillMissingReports?: boolean;
+  };
 }
 
 export interface NutConfig {
@@ -52,6 +72,28 @@ export interface NutConfig {
   maxAgeSeconds: number;
 }
 
+/** walnut as the primary of its UPS (upsmon primary's job): when to shut everything down, and how. */
+export interface ShutdownConfig {
+  /** false: never set FSD or command the UPS (another primary does it) */
+  enabled: boolean;
+  /** upsmon's rule: on battery and the UPS says low battery */
+  onBatteryLowBattery: boolean;
+  /** also shut down on battery when battery.runtime drops below this (seconds) */
+  runtimeBelowSeconds?: number;
+  /** ... or battery.charge below this (percent) */
+  chargeBelowPercent?: number;
+  /** ... or after this long on battery (seconds) */
+  onBatteryForSeconds?: number;
+  /** upsmon HOSTSYNC: how long to wait for secondaries to log out after FSD (15) */
+  hostSyncSeconds: number;
+  /** upsmon FINALDELAY: pause before commanding the UPS (5) */
+  finalDelaySeconds: number;
+  /** ups.delay.shutdown for shutdown.return: the UPS cuts its output this long after the command (20, NUT's) */
+  offDelaySeconds: number;
+  /** ups.delay.start: and powers up this long after mains return (30, NUT's) */
+  onDelaySeconds: number;
+}
+
 export interface WalnutConfig {
   /** SQLite database, keys and state. */
   dataDir: string;
@@ -62,7 +104,12 @@ export interface WalnutConfig {
   logLevel: Level;
   nut: NutConfig;
   ups: UpsConfig;
+  shutdown: ShutdownConfig;
   users: Record<string, UserConfig>;
+  legacyClients: LegacyClientConfig[];
+  /** Failed password checks slow their source (and, when spread over several sources, their user name) down
+   *  exponentially; see src/auth/throttle.ts for each knob. */
+  loginThrottle: ThrottleOptions;
 }
 
 export function defaultConfig(): WalnutConfig {
@@ -82,7 +129,17 @@ export function defaultConfig(): WalnutConfig {
       maxAgeSeconds: 15,
     },
     ups: { name: 'ups', pollIntervalSeconds: 2, simulation: { dischargePercentPerSecond: 1, chargePercentPerSecond: 0.5 } },
+    shutdown: {
+      enabled: true,
+      onBatteryLowBattery: true,
+      hostSyncSeconds: 15,
+      finalDelaySeconds: 5,
+      offDelaySeconds: 20,
+      onDelaySeconds: 30,
+    },
     users: {},
+    legacyClients: [],
+    loginThrottle: { ...DEFAULT_THROTTLE },
   };
 }
 
@@ -131,7 +188,7 @@ const LISTEN = /^(\*|\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 /** Applies a parsed config file on top of `base`. Pure: the caller reads the file. */
 export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig {
   if (!isObject(parsed)) throw new ConfigError('config file: expected a JSON object');
-  expectKeys('config', parsed, ['dataDir', 'nativeCacheDir', 'listen', 'logLevel', 'nut', 'ups', 'users']);
+  expectKeys('config', parsed, ['dataDir', 'nativeCacheDir', 'listen', 'logLevel', 'nut', 'ups', 'shutdown', 'users', 'legacyClients', 'loginThrottle']);
   const c = structuredClone(base);
   if (parsed.dataDir !== undefined) c.dataDir = str('dataDir', parsed.dataDir);
   if (parsed.nativeCacheDir !== undefined) c.nativeCacheDir = str('nativeCacheDir', parsed.nativeCacheDir);
@@ -169,13 +226,39 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
     if (u.simulation !== undefined) {
       const sim = u.simulation;
       if (!isObject(sim)) throw new ConfigError('ups.simulation: expected an object');
-      expectKeys('ups.simulation', sim, ['dischargePercentPerSecond', 'chargePercentPerSecond']);
+      expectKeys('ups.simulation', sim, ['dischargePercentPerSecond', 'chargePercentPerSecond', 'fillMissingReports']);
+      if (sim.fillMissingReports !== undefined) {
+        if (typeof sim.fillMissingReports !== 'boolean') throw new ConfigError('ups.simulation.fillMissingReports: expected true or false');
+        c.ups.simulation.fillMissingReports = sim.fillMissingReports;
+      }
       if (sim.dischargePercentPerSecond !== undefined) {
         c.ups.simulation.dischargePercentPerSecond = num('ups.simulation.dischargePercentPerSecond', sim.dischargePercentPerSecond, 0.001, 100);
       }
       if (sim.chargePercentPerSecond !== undefined) {
         c.ups.simulation.chargePercentPerSecond = num('ups.simulation.chargePercentPerSecond', sim.chargePercentPerSecond, 0.001, 100);
       }
+    }
+  }
+  if (parsed.shutdown !== undefined) {
+    const sd = parsed.shutdown;
+    if (!isObject(sd)) throw new ConfigError('shutdown: expected an object');
+    const numbers: Record<string, [number, number]> = {
+      runtimeBelowSeconds: [0, 86_400],
+      chargeBelowPercent: [0, 100],
+      onBatteryForSeconds: [0, 86_400],
+      hostSyncSeconds: [0, 3600],
+      finalDelaySeconds: [0, 3600],
+      offDelaySeconds: [0, 32_767],
+      onDelaySeconds: [0, 32_767],
+    };
+    expectKeys('shutdown', sd, ['enabled', 'onBatteryLowBattery', ...Object.keys(numbers)]);
+    for (const k of ['enabled', 'onBatteryLowBattery'] as const) {
+      if (sd[k] === undefined) continue;
+      if (typeof sd[k] !== 'boolean') throw new ConfigError(`shutdown.${k}: expected true or false`);
+      c.shutdown[k] = sd[k];
+    }
+    for (const [k, [lo, hi]] of Object.entries(numbers)) {
+      if (sd[k] !== undefined) (c.shutdown as unknown as Record<string, number>)[k] = num(`shutdown.${k}`, sd[k], lo, hi);
     }
   }
   if (parsed.users !== undefined) {
@@ -195,7 +278,55 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
       c.users[name] = user;
     }
   }
+  if (parsed.legacyClients !== undefined) c.legacyClients = legacyClients(parsed.legacyClients);
+  if (parsed.loginThrottle !== undefined) {
+    const t = parsed.loginThrottle;
+    if (!isObject(t)) throw new ConfigError('loginThrottle: expected an object');
+    const limits: Record<keyof ThrottleOptions, [number, number]> = {
+      freeFailures: [0, 1000],
+      baseDelayMs: [1, 3_600_000],
+      maxDelayMs: [1, 3_600_000],
+      halfLifeSeconds: [1, 7 * 86_400],
+      userDistinctSources: [1, 32],
+      maxTrackedSources: [16, 1_000_000],
+      maxTrackedUsers: [16, 1_000_000],
+    };
+    expectKeys('loginThrottle', t, Object.keys(limits));
+    for (const [k, [lo, hi]] of Object.entries(limits) as [keyof ThrottleOptions, [number, number]][]) {
+      if (t[k] !== undefined) c.loginThrottle[k] = Math.floor(num(`loginThrottle.${k}`, t[k], lo, hi));
+    }
+    if (c.loginThrottle.maxDelayMs < c.loginThrottle.baseDelayMs) {
+      throw new ConfigError('loginThrottle.maxDelayMs: must not be below loginThrottle.baseDelayMs');
+    }
+  }
   return c;
+}
+
+function legacyClients(v: unknown): LegacyClientConfig[] {
+  if (!Array.isArray(v)) throw new ConfigError('legacyClients: expected a list');
+  const seen = new Set<string>();
+  return v.map((entry, i) => {
+    const where = `legacyClients[${i}]`;
+    if (!isObject(entry)) throw new ConfigError(`${where}: expected an object`);
+    expectKeys(where, entry, ['username', 'password', 'from']);
+    const username = str(`${where}.username`, entry.username);
+    const password = str(`${where}.password`, entry.password);
+    const nameWhy = nameProblem(Buffer.from(username, 'utf8'));
+    if (nameWhy) throw new ConfigError(`${where}.username: ${nameWhy}`);
+    const passwordWhy = passwordProblem(Buffer.from(password, 'utf8'));
+    if (passwordWhy) throw new ConfigError(`${where}.password: ${passwordWhy}`);
+    if (seen.has(username)) throw new ConfigError(`${where}.username: ${JSON.stringify(username)} is listed twice`);
+    seen.add(username);
+    const from = strList(`${where}.from`, entry.from);
+    // the point of a legacy entry is that its well-known password only works from the NAS it is for
+    if (from.length === 0) throw new ConfigError(`${where}.from: list the addresses it may log in from`);
+    from.forEach((f, j) => {
+      const cidr = parseCidr(f);
+      if (!cidr) throw new ConfigError(`${where}.from[${j}]: expected an IPv4/IPv6 address or CIDR block, got ${JSON.stringify(f)}`);
+      if (cidr.prefix === 0) throw new ConfigError(`${where}.from[${j}]: ${f} is every address; list the NAS's address`);
+    });
+    return { username, password, from };
+  });
 }
 
 export interface ListenAddress {

@@ -22,6 +22,11 @@ const log = logger('simulated-ups');
 export interface SimulationOptions {
   dischargePercentPerSecond: number;
   chargePercentPerSecond: number;
+  /** Answer every Feature report the descriptor declares, zero-filled where the fixture recorded no bytes, and
+   *  start from a synthesized state (mains on, full battery, low-battery limit 10 %): a real descriptor driven
+   *  like a UPS even when its source published no report bytes. Off: unrecorded reports stall, as the fixtures
+   *  README says. */
+  fillMissingReports?: boolean | undefined;
   /** physics step; 250 ms keeps status changes prompt without busy work */
   tickMs?: number;
 }
@@ -122,6 +127,17 @@ export class SimulatedUps implements HidTransport {
     this.label = `simulated ${fixture.model} (${fixture.usb.vendorId}:${fixture.usb.productId})`;
     for (const [id, bytes] of fixture.feature) this.feature.set(id, Buffer.from(bytes));
     for (const [id, bytes] of fixture.input) this.input.set(id, Buffer.from(bytes));
+    if (options.fillMissingReports) {
+      for (const type of ['feature', 'input'] as const) {
+        const store = this.store(type)!;
+        for (const id of new Set(this.parsed.fields.filter((f) => f.type === type).map((f) => f.reportId))) {
+          if (store.has(id)) continue;
+          const bytes = Buffer.alloc(this.parsed.reportLength(type, id));
+          bytes[0] = id;
+          store.set(id, bytes);
+        }
+      }
+    }
     for (const field of this.parsed.fields) {
       if (field.padding || field.type === 'output') continue;
       const role = roleOf(field);
@@ -130,6 +146,7 @@ export class SimulatedUps implements HidTransport {
       if (!list) this.fields.set(role, (list = []));
       list.push(field);
     }
+    if (options.fillMissingReports) this.synthesize();
     this.ownCommands = new Map([
       ['test.failure.start', () => this.setMains(false)],
       ['test.failure.stop', () => this.setMains(true)],
@@ -169,10 +186,10 @@ export class SimulatedUps implements HidTransport {
 
   onInput(listener: (report: Buffer) => void): void {
     this.inputListeners.push(listener);
-    // the device speaks first: every recorded Input report once, as a UPS does after enumeration (§3.2)
-    const first = [...this.input.values()].map((b) => Buffer.from(b));
+    // the device speaks first: every Input report once, as a UPS does after enumeration (§3.2); read when sent,
+    // so nothing older than the device's state arrives after it
     queueMicrotask(() => {
-      for (const report of first) if (this.present) listener(report);
+      for (const report of this.input.values()) if (this.present && this.inputListeners.includes(listener)) listener(Buffer.from(report));
     });
   }
 
@@ -219,6 +236,17 @@ export class SimulatedUps implements HidTransport {
     this.step(0);
   }
 
+  /** Zero-filled reports say nothing useful: start from mains on, a full battery and NUT's default low-battery
+   *  limit (10 %) where the descriptor has that field, and run the physics from the start. */
+  private synthesize(): void {
+    this.engaged = true;
+    this.mains = true;
+    this.charge = 100;
+    for (const field of this.fields.get('capacityLimit') ?? []) this.put(field, 10);
+    this.startClock();
+    this.publish();
+  }
+
   /** First act on the device: take the physical state from the recorded reports and start the clock. */
   private engage(): void {
     if (this.engaged) return;
@@ -229,6 +257,10 @@ export class SimulatedUps implements HidTransport {
     if (runtime !== undefined && runtime > 0 && this.charge > 0) this.fullRuntime = (runtime * 100) / this.charge;
     const ac = this.value('acPresent');
     this.mains = ac === undefined ? true : ac !== 0;
+    this.startClock();
+  }
+
+  private startClock(): void {
     this.lastTick = Date.now();
     this.timer = setInterval(() => this.step(), this.options.tickMs ?? 250);
     this.timer.unref();
@@ -260,7 +292,7 @@ export class SimulatedUps implements HidTransport {
       this.shutdownIn -= 1;
       if (this.shutdownIn <= 0) {
         this.shutdownIn = undefined;
-        this.setAll('delayShutdown', -1); // the UPS shows "not counting" again
+        this.notCounting('delayShutdown'); // the UPS shows "not counting" again
         if (this.outputOn) log.info(`${this.label}: output off (shutdown delay elapsed)`);
         this.outputOn = false;
       }
@@ -269,11 +301,16 @@ export class SimulatedUps implements HidTransport {
       this.startupIn -= 1;
       if (this.startupIn <= 0) {
         this.startupIn = undefined;
-        this.setAll('delayStartup', -1);
+        this.notCounting('delayStartup');
         this.outputOn = true;
         log.info(`${this.label}: output on (startup delay elapsed)`);
       }
     }
+  }
+
+  /** -1 where the field can hold it (APC, CyberPower), else 0 (Tripp Lite's unsigned timers) */
+  private notCounting(role: Role): void {
+    for (const field of this.fields.get(role) ?? []) this.put(field, field.logicalMin < 0 ? -1 : 0);
   }
 
   private setAll(role: Role, value: number): void {

@@ -1,6 +1,7 @@
 // The command handlers against nut-protocol.md §2-§4 and the upsd 2.8.0 transcripts of Appendix A, with a real
 // CommandContext (assembled by NutServer, as `walnut serve` does), real UpsModels, a real TrackingTable and
-// ConfigUsers holding the Appendix A users. Each request line goes through the real tokenizer first.
+// the Appendix A users checked in memory with walnut's role rules (src/auth/roles.ts; the database-backed
+// authorizer is tested beside it in src/auth/). Each request line goes through the real tokenizer first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execute, type AuditEvent, type Authorizer, type CommandContext, type Right } from './commands.ts';
@@ -10,7 +11,7 @@ import { NutServer } from './server.ts';
 import { newSession, type Session } from './session.ts';
 import { Tokenizer, tokenizeLine, type TokenizerEvent } from './tokenizer.ts';
 import { TrackingTable } from './tracking.ts';
-import { ConfigUsers } from '../auth/config-users.ts';
+import { allows, rolesFromUserConfig, type Roles } from '../auth/roles.ts';
 import { BUILD } from '../config/build-info.ts';
 import type { UserConfig } from '../config/config.ts';
 import { describeCommand, describeVariable } from '../ups/descriptions.ts';
@@ -27,6 +28,20 @@ const USERS: Record<string, UserConfig> = {
   monsec: { password: 'secret', upsmon: 'secondary' },
   setonly: { password: 'setpass', actions: ['set'], instcmds: ['test.battery.start'] },
 };
+
+/** Appendix A's upsd.users in memory: plain passwords (test data), the production role rules. */
+class AppendixUsers implements Authorizer {
+  private readonly users = new Map<string, { password: string; roles: Roles }>();
+
+  constructor(users: Record<string, UserConfig>) {
+    for (const [name, u] of Object.entries(users)) this.users.set(name, { password: u.password, roles: rolesFromUserConfig(u) });
+  }
+
+  allowed(username: string, password: string, right: Right): boolean {
+    const user = this.users.get(username);
+    return user !== undefined && user.password === password && allows(user.roles, right);
+  }
+}
 
 /** A device that records what it was asked and ends each request as `mode` says. */
 class RecordingControl implements DeviceControl {
@@ -117,7 +132,7 @@ function harness(options: { startTls?: (s: Session) => void; authorizer?: Author
       serverVersion: SERVER_VERSION,
       findUps: (name) => all.find((u) => u.name.toLowerCase() === name.toLowerCase()),
       upsList: () => all,
-      authorizer: options.authorizer ?? new ConfigUsers(USERS),
+      authorizer: options.authorizer ?? new AppendixUsers(USERS),
       tracking,
       ...(options.startTls ? { startTls: options.startTls } : {}),
     },
@@ -1169,7 +1184,7 @@ test('a device that fails at once gives SET-FAILED or INSTCMD-FAILED even with t
 // An authorizer that answers asynchronously (the Authorizer interface allows it)
 
 test('an authorizer that answers later gives the same replies as one that answers at once', async () => {
-  const users = new ConfigUsers(USERS);
+  const users = new AppendixUsers(USERS);
   const later: Authorizer = {
     allowed: (u: string, p: string, right: Right) => new Promise<boolean>((resolve) => setImmediate(() => resolve(users.allowed(u, p, right)))),
   };
@@ -1190,6 +1205,19 @@ test('an authorizer that answers later gives the same replies as one that answer
   ]);
   assert.equal(prim.loginUps, 'myups');
   assert.deepEqual(h.control.calls, ['set ups.id=Later', 'cmd load.off']);
+});
+
+test('a LOGIN whose credential check ends after its connection closed does not count in NUMLOGINS', async () => {
+  let release: (ok: boolean) => void = () => undefined;
+  const later: Authorizer = { allowed: () => new Promise<boolean>((resolve) => (release = resolve)) };
+  const h = harness({ authorizer: later });
+  const monsec = await as(h, 'monsec', 'secret');
+  const pending = answer(h.ctx, monsec, ['LOGIN', 'myups']);
+  monsec.closed = true; // the server marks a session closed when its connection goes (server.ts forget)
+  release(true);
+  await pending;
+  assert.equal(h.ctx.logins('myups').length, 0);
+  assert.deepEqual(await ask(h.ctx, h.connect(), 'GET NUMLOGINS myups'), ['NUMLOGINS myups 0']);
 });
 
 test('the empty request is an unknown command', async () => {

@@ -16,9 +16,17 @@ export type Right =
   | { readonly kind: 'action'; readonly action: 'login' | 'primary' | 'fsd' | 'set' }
   | { readonly kind: 'instcmd'; readonly command: string };
 
+/** Who is asking: the session (address as the socket reports it; `closed` once the connection is gone). */
+export interface AuthPeer {
+  readonly address: string;
+  readonly port?: number;
+  readonly closed?: boolean;
+}
+
 export interface Authorizer {
-  /** True when username + password are valid and grant `right`. Unknown user and wrong password look alike. */
-  allowed(username: string, password: string, right: Right, peer: { address: string }): boolean | Promise<boolean>;
+  /** True when username + password are valid and grant `right`. Unknown user and wrong password look alike.
+   *  Both are NUT words: latin1-decoded bytes (src/auth/bytes.ts). */
+  allowed(username: string, password: string, right: Right, peer: AuthPeer): boolean | Promise<boolean>;
 }
 
 export type AuditEvent =

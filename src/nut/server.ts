@@ -298,6 +298,8 @@ export class NutServer {
         }),
       logins: (ups) => [...(this.loginsByUps.get(ups) ?? [])],
       audit: (event) => {
+        // a LOGIN whose credential check finished after its connection closed must not count (NUMLOGINS)
+        if (event.kind === 'login' && event.session.closed) return;
         if (event.kind === 'login') {
           let set = this.loginsByUps.get(event.ups);
           if (!set) this.loginsByUps.set(event.ups, (set = new Set()));
@@ -360,6 +362,7 @@ export class NutServer {
 
   forget(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
+    conn.session.closed = true;
     const ups = conn.session.loginUps;
     if (ups !== undefined) this.loginsByUps.get(ups)?.delete(conn.session); // NUMLOGINS drops on any disconnect
     this.onConnection?.({

@@ -14,6 +14,8 @@ export interface Session {
   tls: boolean;
   /** set by LOGOUT: send the reply, then close */
   closeAfterReply: boolean;
+  /** the connection is gone: an answer still being worked out (an asynchronous credential check) lands nowhere */
+  closed: boolean;
 }
 
 export function newSession(address: string, port: number): Session {
@@ -26,5 +28,6 @@ export function newSession(address: string, port: number): Session {
     tracking: false,
     tls: false,
     closeAfterReply: false,
+    closed: false,
   };
 }

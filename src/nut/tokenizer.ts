@@ -8,7 +8,8 @@
 // - '#' outside quotes starts a comment that runs to LF; '#' inside quotes, unescaped, is a parse error.
 // - '=' outside quotes is always a word of its own.
 // - Bytes < 0x20 that are not whitespace and bytes >= 0x80 are dropped (CVE-2012-2944), but, as in upsd,
-//   such a byte still starts a word when it is met between words.
+//   such a byte still starts a word when it is met between words. Exception: the argument of USERNAME and
+//   PASSWORD keeps bytes >= 0x80 (credentials are byte strings; docs/nut-compat.md).
 // - At most 32 words per line (extra words are dropped) and 512 bytes per word (the rest is dropped).
 //
 // Deliberate difference (documented in docs/nut-compat.md): upsd answers a parse error with silence and throws
@@ -113,9 +114,22 @@ export class Tokenizer {
   }
 
   private addChar(b: number): void {
-    if (b < 0x20 || b >= 0x80) return;
+    if (b < 0x20 || (b >= 0x80 && !this.inCredentialWord())) return;
     if (this.word.length >= MAX_WORD_BYTES) return;
     this.word.push(b);
+  }
+
+  /**
+   * The argument of USERNAME or PASSWORD keeps its bytes from 0x80 (walnut differs from upsd here, see
+   * docs/nut-compat.md): names and passwords are byte strings (src/auth/bytes.ts) and must reach the check
+   * exactly as the client sent them, UTF-8 included; dropping bytes would both refuse such passwords and let
+   * "pässword" match "pssword". Every other word, which reaches the UPS model, replies or the device, is
+   * filtered as before. Only asked for bytes from 0x80, so plain lines pay nothing.
+   */
+  private inCredentialWord(): boolean {
+    if (this.words.length !== 1) return false;
+    const command = this.words[0]!.toUpperCase();
+    return command === 'USERNAME' || command === 'PASSWORD';
   }
 
   private endOfWord(): void {

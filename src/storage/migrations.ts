@@ -15,4 +15,35 @@ export const MIGRATIONS: readonly string[] = [
      detail TEXT                   -- free text, never a secret
    ) STRICT;
    CREATE INDEX events_at ON events(at);`,
+  // 2: principals, the key database (src/auth/principals.ts). Accounts use it now; the authentication server
+  // (Plan 9 authsrv-style tickets) takes it over later, adding key purposes, not tables. Names are raw bytes
+  // (a NUT word, no case folding: upsd.users is case-sensitive). Secrets are only ever verifiers.
+  `CREATE TABLE principals (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     name BLOB NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64),
+     status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+     created_at INTEGER NOT NULL,  -- unix milliseconds
+     updated_at INTEGER NOT NULL   -- any change to the principal, its keys or its roles
+   ) STRICT;
+   CREATE TABLE principal_keys (
+     principal_id INTEGER NOT NULL REFERENCES principals(id) ON DELETE CASCADE,
+     purpose TEXT NOT NULL,        -- 'nut-password': verifier of the NUT PASSWORD word
+     algorithm TEXT NOT NULL,      -- 'scrypt'
+     params TEXT NOT NULL,         -- JSON, e.g. {"N":32768,"r":8,"p":1}: kept so the cost can be raised later
+     salt BLOB NOT NULL,
+     material BLOB NOT NULL,       -- the verifier itself; never a password
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (principal_id, purpose)
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE principal_roles (
+     principal_id INTEGER NOT NULL REFERENCES principals(id) ON DELETE CASCADE,
+     kind TEXT NOT NULL CHECK (kind IN ('upsmon', 'action', 'instcmd')),
+     value TEXT NOT NULL,          -- upsmon: primary|secondary; action: set|fsd|login|primary; instcmd: a name or all
+     PRIMARY KEY (principal_id, kind, value),
+     CHECK (kind <> 'upsmon' OR value IN ('primary', 'secondary')),
+     CHECK (kind <> 'action' OR value IN ('set', 'fsd', 'login', 'primary')),
+     CHECK (kind <> 'instcmd' OR value = lower(value))
+   ) STRICT, WITHOUT ROWID;
+   CREATE UNIQUE INDEX principal_roles_one_upsmon ON principal_roles(principal_id) WHERE kind = 'upsmon';`,
 ];

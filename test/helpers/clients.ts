@@ -40,9 +40,10 @@ export class LineClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<LineClient> {
+  /** `localAddress` picks the source address (any of 127/8 on loopback: tests of per-address behaviour) */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<LineClient> {
     return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host }, () => resolve(new LineClient(s)));
+      const s = net.connect({ port, host, ...(localAddress ? { localAddress } : {}) }, () => resolve(new LineClient(s)));
       s.once('error', reject);
     });
   }

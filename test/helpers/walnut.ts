@@ -20,6 +20,8 @@ export interface WalnutOptions {
   wrapper?: string[];
   env?: Record<string, string>;
   startTimeoutMs?: number;
+  /** the folder of an earlier instance (RunningWalnut.dir), to restart on its data */
+  dir?: string;
   extraArgs?: string[];
 }
 
@@ -30,6 +32,7 @@ export interface RunningWalnut {
   target(ups?: string): string;
   process: ChildProcess;
   dataDir: string;
+  dir: string;
   /** everything the server logged so far */
   logs(): string;
   /** SIGTERM, wait for exit; the temp folder is removed unless `keepData` */
@@ -37,7 +40,8 @@ export interface RunningWalnut {
 }
 
 export async function startWalnut(options: WalnutOptions = {}): Promise<RunningWalnut> {
-  const dir = mkdtempSync(join(tmpdir(), 'walnut-test-'));
+  // a restart reuses the folder (and so the database) of the instance before
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'walnut-test-'));
   const dataDir = join(dir, 'data');
   const configFile = join(dir, 'walnut.json');
   writeFileSync(
@@ -80,6 +84,7 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
     target: (ups = 'ups') => `${ups}@127.0.0.1:${port}`,
     process: child,
     dataDir,
+    dir,
     logs: () => log,
     stop: async (keepData = false) => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
