@@ -19,7 +19,9 @@ import { Driver } from '../device/driver.ts';
 import { HidrawFinder, loadHidAddon } from '../device/hidraw.ts';
 import { SimulatedUps, SimulatedUpsFinder } from '../device/simulated-ups.ts';
 import type { TransportFinder } from '../device/transport.ts';
-import { NutServer } from '../nut/server.ts';
+import { NutServer, type NutTlsOptions } from '../nut/server.ts';
+import { loadIdentity } from '../tls/identity.ts';
+import * as tls from 'node:tls';
 import { TrackingTable } from '../nut/tracking.ts';
 import type { AuditEvent } from '../nut/commands.ts';
 import { AddonError, setPackageAddonCacheDir } from '../native/addons.ts';
@@ -57,6 +59,42 @@ export function loadConfig(args: ServeArgs): WalnutConfig {
   return config;
 }
 
+/** TLS 1.2 suites: forward-secret AEAD only (TLS 1.3's are all AEAD); ECDSA for the local identity, RSA for a
+ *  factory one. */
+const AEAD_TLS12 = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/** The unit's identity as a server TLS context: TLS 1.2 minimum, AEAD only, client certificates from its CA. */
+function tlsFor(config: WalnutConfig): NutTlsOptions {
+  const identity = loadIdentity(config.dataDir, config.tls.factory);
+  if (identity.selfIssued) {
+    log.info(`TLS identity self-issued by this unit's own CA (clients pin it: walnut ca export); names ${identity.names.join(', ')}`);
+  } else {
+    log.info(`TLS identity from the factory bundle; names ${identity.names.join(', ')}`);
+  }
+  const days = Math.floor((identity.notAfter.getTime() - Date.now()) / 86_400_000);
+  if (days < 30) log.warn(`TLS certificate expires ${identity.notAfter.toISOString()} (${days} days)`);
+  const secureContext = tls.createSecureContext({
+    key: identity.keyPem,
+    cert: identity.certChainPem,
+    ca: identity.caPem,
+    minVersion: 'TLSv1.2',
+    ciphers: AEAD_TLS12,
+    honorCipherOrder: true,
+  });
+  return {
+    secureContext,
+    clientCertificates: config.tls.clientCertificates,
+    handshakeTimeoutMs: config.tls.handshakeTimeoutSeconds * 1000,
+  };
+}
+
 function describeAudit(e: AuditEvent): { kind: string; detail: string } {
   // the name as bytes, escaped: two different names never look alike in the log (src/auth/bytes.ts)
   const who = e.session.username === undefined ? '' : `user ${showBytes(wordBytes(e.session.username))} `;
@@ -71,6 +109,8 @@ function describeAudit(e: AuditEvent): { kind: string; detail: string } {
       return { kind: 'set', detail: `${who}set ${e.variable} on ${e.ups} to ${JSON.stringify(e.value)}` };
     case 'instcmd':
       return { kind: 'instcmd', detail: `${who}ran ${e.command}${e.parameter === undefined ? '' : ` ${clean(e.parameter, 64)}`} on ${e.ups}` };
+    case 'cleartext-refused':
+      return { kind: 'cleartext-refused', detail: e.reason };
   }
 }
 
@@ -158,9 +198,27 @@ export async function serve(args: ServeArgs): Promise<number> {
   const availabilityTimer = setInterval(() => ups.checkAvailability(), 1000);
   availabilityTimer.unref();
 
+  let tlsOptions: NutTlsOptions | undefined;
+  if (config.tls.enabled) {
+    try {
+      tlsOptions = tlsFor(config);
+    } catch (err) {
+      log.error(`TLS: ${(err as Error).message}`);
+      await driver.stop();
+      simulated?.stop();
+      events.close();
+      db.close();
+      return EXIT.failure;
+    }
+  } else {
+    log.warn('tls.enabled is false: STARTTLS answers FEATURE-NOT-CONFIGURED');
+  }
+
   const n = config.nut;
   const server = new NutServer({
+    tls: tlsOptions,
     context: {
+      transport: { clearCredentials: config.tls.clearCredentials || !config.tls.enabled, anonymousReads: config.tls.anonymousReads },
       serverInfo: `walnut ${BUILD.version} - NUT protocol 1.3 server`,
       serverVersion: BUILD.version,
       findUps: (name) => (name.toLowerCase() === ups.name.toLowerCase() ? ups : undefined),
@@ -179,7 +237,7 @@ export async function serve(args: ServeArgs): Promise<number> {
       events.record(e.kind, `${e.address}:${e.port}`, e.kind === 'disconnect' ? e.reason : undefined),
     onAudit: (e) => {
       const { kind, detail } = describeAudit(e);
-      if (kind === 'access-denied') log.warn(`${e.session.address}: access denied: ${detail}`);
+      if (kind === 'access-denied' || kind === 'cleartext-refused') log.warn(`${e.session.address}: access denied: ${detail}`);
       else log.info(`${e.session.address}: ${detail}`);
       events.record(kind, `${e.session.address}:${e.session.port}`, detail);
     },

@@ -94,6 +94,23 @@ export interface ShutdownConfig {
   onDelaySeconds: number;
 }
 
+/** TLS on the NUT port (issue 5): on by default, with the unit's own identity. */
+export interface TlsConfig {
+  /** false: STARTTLS answers FEATURE-NOT-CONFIGURED, as a upsd without certificate */
+  enabled: boolean;
+  /** a factory bundle (PEM paths); unset: a local CA and device certificate made at first start */
+  factory?: { certificate: string; key: string; ca: string };
+  /** CERTREQUEST done right: off, request (checked when sent), require */
+  clientCertificates: 'off' | 'request' | 'require';
+  /** take USERNAME/PASSWORD/LOGIN/... outside TLS. false by default: no credential in clear, ever. Debian's
+   *  upsrw/upscmd 2.8.0 never send STARTTLS (nut-protocol.md §5.3); they need true, or 2.8.3+ clients. */
+  clearCredentials: boolean;
+  /** GET/LIST: any connection (Home Assistant has no TLS), only inside TLS, or only after LOGIN ('none') */
+  anonymousReads: 'any' | 'tls' | 'none';
+  /** a STARTTLS handshake not finished by then ends the connection */
+  handshakeTimeoutSeconds: number;
+}
+
 export interface WalnutConfig {
   /** SQLite database, keys and state. */
   dataDir: string;
@@ -105,6 +122,7 @@ export interface WalnutConfig {
   nut: NutConfig;
   ups: UpsConfig;
   shutdown: ShutdownConfig;
+  tls: TlsConfig;
   users: Record<string, UserConfig>;
   legacyClients: LegacyClientConfig[];
   /** Failed password checks slow their source (and, when spread over several sources, their user name) down
@@ -129,6 +147,7 @@ export function defaultConfig(): WalnutConfig {
       maxAgeSeconds: 15,
     },
     ups: { name: 'ups', pollIntervalSeconds: 2, simulation: { dischargePercentPerSecond: 1, chargePercentPerSecond: 0.5 } },
+    tls: { enabled: true, clientCertificates: 'request', clearCredentials: false, anonymousReads: 'any', handshakeTimeoutSeconds: 10 },
     shutdown: {
       enabled: true,
       onBatteryLowBattery: true,
@@ -188,7 +207,7 @@ const LISTEN = /^(\*|\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 /** Applies a parsed config file on top of `base`. Pure: the caller reads the file. */
 export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig {
   if (!isObject(parsed)) throw new ConfigError('config file: expected a JSON object');
-  expectKeys('config', parsed, ['dataDir', 'nativeCacheDir', 'listen', 'logLevel', 'nut', 'ups', 'shutdown', 'users', 'legacyClients', 'loginThrottle']);
+  expectKeys('config', parsed, ['dataDir', 'nativeCacheDir', 'listen', 'logLevel', 'nut', 'ups', 'shutdown', 'tls', 'users', 'legacyClients', 'loginThrottle']);
   const c = structuredClone(base);
   if (parsed.dataDir !== undefined) c.dataDir = str('dataDir', parsed.dataDir);
   if (parsed.nativeCacheDir !== undefined) c.nativeCacheDir = str('nativeCacheDir', parsed.nativeCacheDir);
@@ -237,6 +256,27 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
       if (sim.chargePercentPerSecond !== undefined) {
         c.ups.simulation.chargePercentPerSecond = num('ups.simulation.chargePercentPerSecond', sim.chargePercentPerSecond, 0.001, 100);
       }
+    }
+  }
+  if (parsed.tls !== undefined) {
+    const t = parsed.tls;
+    if (!isObject(t)) throw new ConfigError('tls: expected an object');
+    expectKeys('tls', t, ['enabled', 'factory', 'clientCertificates', 'clearCredentials', 'anonymousReads', 'handshakeTimeoutSeconds']);
+    for (const k of ['enabled', 'clearCredentials'] as const) {
+      if (t[k] === undefined) continue;
+      if (typeof t[k] !== 'boolean') throw new ConfigError(`tls.${k}: expected true or false`);
+      c.tls[k] = t[k];
+    }
+    if (t.clientCertificates !== undefined) {
+      c.tls.clientCertificates = str('tls.clientCertificates', t.clientCertificates, /^(off|request|require)$/) as TlsConfig['clientCertificates'];
+    }
+    if (t.anonymousReads !== undefined) c.tls.anonymousReads = str('tls.anonymousReads', t.anonymousReads, /^(any|tls|none)$/) as TlsConfig['anonymousReads'];
+    if (t.handshakeTimeoutSeconds !== undefined) c.tls.handshakeTimeoutSeconds = num('tls.handshakeTimeoutSeconds', t.handshakeTimeoutSeconds, 1, 300);
+    if (t.factory !== undefined) {
+      const f = t.factory;
+      if (!isObject(f)) throw new ConfigError('tls.factory: expected an object');
+      expectKeys('tls.factory', f, ['certificate', 'key', 'ca']);
+      c.tls.factory = { certificate: str('tls.factory.certificate', f.certificate), key: str('tls.factory.key', f.key), ca: str('tls.factory.ca', f.ca) };
     }
   }
   if (parsed.shutdown !== undefined) {

@@ -504,7 +504,7 @@ test('a denied LOGIN is audited and does not count as a login', async () => {
   assert.equal(s.loginUps, undefined);
   assert.deepEqual(await ask(h.ctx, h.connect(), 'GET NUMLOGINS myups'), ['NUMLOGINS myups 0']);
   assert.deepEqual(
-    h.audits.map((e) => ({ kind: e.kind, ups: e.ups, command: 'command' in e ? e.command : undefined })),
+    h.audits.map((e) => ({ kind: e.kind, ups: 'ups' in e ? e.ups : undefined, command: 'command' in e ? e.command : undefined })),
     [{ kind: 'denied', ups: 'myups', command: 'LOGIN' }],
   );
 });

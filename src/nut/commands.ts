@@ -34,7 +34,20 @@ export type AuditEvent =
   | { kind: 'denied'; session: Session; command: string; ups: string }
   | { kind: 'fsd'; session: Session; ups: string }
   | { kind: 'set'; session: Session; ups: string; variable: string; value: string }
-  | { kind: 'instcmd'; session: Session; ups: string; command: string; parameter: string | undefined };
+  | { kind: 'instcmd'; session: Session; ups: string; command: string; parameter: string | undefined }
+  | { kind: 'cleartext-refused'; session: Session; command: string; reason: string };
+
+/** What may travel outside TLS (issue 5): credentials never by default; reads by default, as clients without
+ *  TLS (Home Assistant) need them. */
+export interface TransportPolicy {
+  /** USERNAME, PASSWORD, LOGIN, PRIMARY/MASTER, FSD, SET VAR and INSTCMD outside TLS are accepted */
+  readonly clearCredentials: boolean;
+  /** GET and LIST: 'any' connection, only inside 'tls', or 'none' without TLS and a LOGIN */
+  readonly anonymousReads: 'any' | 'tls' | 'none';
+}
+
+const PERMISSIVE: TransportPolicy = { clearCredentials: true, anonymousReads: 'any' };
+const CREDENTIAL_COMMANDS = new Set(['USERNAME', 'PASSWORD', 'LOGIN', 'PRIMARY', 'MASTER', 'FSD', 'INSTCMD']);
 
 /** Starts TLS on the session's connection, or says why it cannot (FEATURE-NOT-CONFIGURED until TLS exists). */
 export type StartTls = (session: Session) => void;
@@ -51,6 +64,8 @@ export interface CommandContext {
   readonly authorizer: Authorizer;
   readonly tracking: TrackingTable;
   readonly startTls: StartTls;
+  /** unset: everything allowed in clear, as upsd */
+  readonly transport?: TransportPolicy | undefined;
   audit(event: AuditEvent): void;
 }
 
@@ -460,7 +475,28 @@ const HANDLERS = new Map<string, Handler>([
 /** Answers one request line. Throws NutError for protocol errors (the caller sends `err.wire`). */
 export function execute(ctx: CommandContext, session: Session, words: readonly string[]): Reply | Promise<Reply> {
   if (words.length === 0) throw new NutError('UNKNOWN-COMMAND');
-  const handler = HANDLERS.get(words[0]!.toUpperCase());
+  const command = words[0]!.toUpperCase();
+  const handler = HANDLERS.get(command);
   if (!handler) throw new NutError('UNKNOWN-COMMAND');
+  if (!session.tls) refuseInClear(ctx, session, command, words);
+  else if (ctx.transport?.anonymousReads === 'none' && (command === 'GET' || command === 'LIST') && session.loginUps === undefined) {
+    refuse(ctx, session, command, 'reads need a LOGIN (tls.anonymousReads is none)');
+  }
   return handler(ctx, session, words);
+}
+
+function refuse(ctx: CommandContext, session: Session, command: string, reason: string): never {
+  ctx.audit({ kind: 'cleartext-refused', session, command, reason });
+  // clients know ACCESS-DENIED (nut-protocol.md §2.10); the reason goes to the log only
+  throw new NutError('ACCESS-DENIED', reason);
+}
+
+/** Issue 5: no credential in clear text; reads as tls.anonymousReads says. */
+function refuseInClear(ctx: CommandContext, session: Session, command: string, words: readonly string[]): void {
+  const policy = ctx.transport ?? PERMISSIVE;
+  const credential = CREDENTIAL_COMMANDS.has(command) || (command === 'SET' && words[1]?.toUpperCase() === 'VAR');
+  if (credential && !policy.clearCredentials) refuse(ctx, session, command, `${command} outside TLS: credentials are never taken in clear (send STARTTLS first)`);
+  if ((command === 'GET' || command === 'LIST') && policy.anonymousReads !== 'any') {
+    refuse(ctx, session, command, `${command} outside TLS (tls.anonymousReads is ${policy.anonymousReads})`);
+  }
 }

@@ -12,6 +12,7 @@
 // - Replies for one batch of pipelined lines go out in one write with TCP_NODELAY (upsd's per-line writes meet
 //   Nagle and cost ~40 ms per LIST).
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { NutError } from './errors.ts';
 import { fitsReplyLine } from './encode.ts';
 import { execute, type CommandContext, type Reply } from './commands.ts';
@@ -41,8 +42,21 @@ export interface ConnectionEvent {
   reason?: string;
 }
 
+/** STARTTLS (nut-protocol.md §5): without it the server answers ERR FEATURE-NOT-CONFIGURED, as upsd. */
+export interface NutTlsOptions {
+  /** certificate chain, key, the CA that client certificates must chain to, versions and ciphers */
+  secureContext: tls.SecureContext;
+  /** CERTREQUEST done right: off, request (checked when sent), require (no certificate, no session) */
+  clientCertificates: 'off' | 'request' | 'require';
+  /** a revoked client certificate is refused even though it chains to the CA */
+  isRevoked?: ((serialHex: string) => boolean) | undefined;
+  /** a handshake that has not finished by then ends that connection */
+  handshakeTimeoutMs: number;
+}
+
 export interface NutServerOptions {
   context: Omit<CommandContext, 'logins' | 'audit' | 'startTls'> & Partial<Pick<CommandContext, 'startTls'>>;
+  tls?: NutTlsOptions | undefined;
   limits: NutServerLimits;
   /** connects, disconnects and audit events, for the event log */
   onConnection?: (event: ConnectionEvent) => void;
@@ -87,7 +101,9 @@ class Connection {
   lastHeard: number;
   /** when output first stayed above the high-water mark, else 0 */
   stalledSince = 0;
-  private readonly tokenizer = new Tokenizer();
+  private tokenizer = new Tokenizer();
+  /** STARTTLS answered: no more lines in clear; the handshake starts once the reply has left */
+  private upgrading = false;
   private pending: Buffer | undefined;
   private pendingOffset = 0;
   private busy = false;
@@ -96,7 +112,8 @@ class Connection {
   private closing = false;
   private out = '';
   private firstLine = true;
-  readonly socket: net.Socket;
+  /** the TCP socket, or after STARTTLS the TLS socket over it */
+  socket: net.Socket;
   private readonly server: NutServer;
 
   constructor(socket: net.Socket, server: NutServer) {
@@ -105,6 +122,11 @@ class Connection {
     this.session = newSession(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     this.lastHeard = Date.now();
     socket.setNoDelay(true);
+    this.listen(socket);
+  }
+
+  private listen(socket: net.Socket): void {
+    const server = this.server;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.awaitingDrain = false;
@@ -147,7 +169,7 @@ class Connection {
 
   /** Runs as many buffered request lines as flow control allows, then writes their replies at once. */
   private pump(): void {
-    while (this.pending && !this.busy && !this.closing && !this.session.closeAfterReply) {
+    while (this.pending && !this.busy && !this.closing && !this.session.closeAfterReply && !this.upgrading) {
       const buf = this.pending;
       const stoppedAt = this.tokenizer.push(buf, (ev) => this.onEvent(ev), this.pendingOffset);
       if (stoppedAt >= buf.length) {
@@ -164,6 +186,10 @@ class Connection {
     }
     this.flush();
     if (this.closing) return;
+    if (this.upgrading) {
+      this.startTls();
+      return;
+    }
     const blocked = this.busy || this.overHighWater();
     if (blocked) {
       if (!this.socket.isPaused()) this.socket.pause();
@@ -250,8 +276,91 @@ class Connection {
       return false;
     }
     this.out += encodeReply(reply);
-    if (this.session.closeAfterReply) return false;
+    if (this.session.closeAfterReply || this.upgrading) return false;
     return !this.overHighWater();
+  }
+
+  /** Called by STARTTLS's handler (through the server) before it answers OK STARTTLS. */
+  requestTls(): void {
+    if (!this.server.tlsOptions) throw new NutError('FEATURE-NOT-CONFIGURED');
+    this.upgrading = true;
+  }
+
+  /**
+   * After `OK STARTTLS` has gone out: a full reset (issue 5). Whatever the client pipelined in clear after
+   * STARTTLS is dropped, the credentials and LOGIN given in clear are forgotten, and the TLS handshake runs on
+   * the same socket (nut-protocol.md §5.1); lines are parsed again only inside TLS.
+   */
+  private startTls(): void {
+    const options = this.server.tlsOptions!;
+    const dropped = this.pending ? this.pending.length - this.pendingOffset : 0;
+    if (dropped > 0) log.info(`${this.peer()}: ${dropped} bytes sent in clear after STARTTLS dropped`);
+    this.pending = undefined;
+    this.pendingOffset = 0;
+    this.tokenizer = new Tokenizer();
+    this.session.username = undefined;
+    this.session.password = undefined;
+    if (this.session.loginUps !== undefined) this.server.dropLogin(this.session);
+    this.session.loginUps = undefined;
+    const raw = this.socket;
+    raw.removeAllListeners('data');
+    raw.removeAllListeners('drain');
+    raw.pause();
+    // the handshake may start only once OK STARTTLS is on the wire: an empty write calls back after it
+    raw.write('', 'latin1', () => {
+      if (this.closing || raw.destroyed) return;
+      const secure = new tls.TLSSocket(raw, {
+        isServer: true,
+        secureContext: options.secureContext,
+        requestCert: options.clientCertificates !== 'off',
+        // verdicts on client certificates are ours, so they can be logged with their reason (tls.md: node
+        // drops the connection silently otherwise)
+        rejectUnauthorized: false,
+      });
+      this.socket = secure;
+      const timer = setTimeout(() => {
+        log.info(`${this.peer()}: TLS handshake not finished in ${options.handshakeTimeoutMs} ms; closing`);
+        this.close('tls handshake timeout');
+      }, options.handshakeTimeoutMs);
+      timer.unref();
+      secure.once('secure', () => {
+        clearTimeout(timer);
+        if (!this.acceptPeer(secure, options)) return;
+        this.session.tls = true;
+        this.upgrading = false;
+        this.lastHeard = Date.now();
+        log.debug(`${this.peer()}: TLS ${secure.getProtocol()} ${secure.getCipher()?.name ?? ''}`);
+        this.pump();
+      });
+      secure.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        if (!this.session.tls) log.info(`${this.peer()}: TLS handshake failed: ${clean(err.code ?? err.message, 120)}`);
+        this.close(this.session.tls ? 'tls error' : 'tls handshake failed');
+      });
+      this.listen(secure);
+    });
+  }
+
+  /** Client certificate policy, after the handshake: false when the connection was refused (and closed). */
+  private acceptPeer(secure: tls.TLSSocket, options: NutTlsOptions): boolean {
+    if (options.clientCertificates === 'off') return true;
+    const cert = secure.getPeerCertificate();
+    const presented = cert !== null && Object.keys(cert).length > 0;
+    const refuse = (why: string): false => {
+      log.warn(`${this.peer()}: client certificate refused: ${why}`);
+      this.close('client certificate refused');
+      return false;
+    };
+    if (!presented) {
+      if (options.clientCertificates === 'require') return refuse('none presented (tls.clientCertificates is require)');
+      return true;
+    }
+    const cn = cert.subject?.CN;
+    const name = clean((Array.isArray(cn) ? cn[0] : cn) ?? '?', 64);
+    if (!secure.authorized) return refuse(`${name}: ${String(secure.authorizationError ?? 'not issued by walnut\'s CA')}`);
+    if (options.isRevoked?.(cert.serialNumber.toUpperCase())) return refuse(`${name}: serial ${cert.serialNumber} is revoked`);
+    log.info(`${this.peer()}: client certificate ${name} (serial ${cert.serialNumber})`);
+    return true;
   }
 
   private errorLine(err: unknown, words: readonly string[]): string {
@@ -285,16 +394,22 @@ export class NutServer {
   private lastRefusalLog = 0;
   private readonly onConnection: ((event: ConnectionEvent) => void) | undefined;
 
+  readonly tlsOptions: NutTlsOptions | undefined;
+  private readonly connectionOf = new WeakMap<Session, Connection>();
+
   constructor(options: NutServerOptions) {
     this.limits = options.limits;
+    this.tlsOptions = options.tls;
     this.onConnection = options.onConnection;
     const onAudit = options.onAudit;
     this.context = {
       ...options.context,
       startTls:
         options.context.startTls ??
-        (() => {
-          throw new NutError('FEATURE-NOT-CONFIGURED');
+        ((session) => {
+          const conn = this.connectionOf.get(session);
+          if (!conn) throw new NutError('FEATURE-NOT-CONFIGURED');
+          conn.requestTls();
         }),
       logins: (ups) => [...(this.loginsByUps.get(ups) ?? [])],
       audit: (event) => {
@@ -353,11 +468,17 @@ export class NutServer {
     this.counters.accepted++;
     const conn = new Connection(socket, this);
     this.connections.add(conn);
+    this.connectionOf.set(conn.session, conn);
     this.onConnection?.({ kind: 'connect', address: conn.session.address, port: conn.session.port });
   }
 
   noteCloseReason(conn: Connection, reason: string): void {
     if (!this.closeReasons.has(conn)) this.closeReasons.set(conn, reason);
+  }
+
+  /** STARTTLS resets a LOGIN made in clear: NUMLOGINS drops until the client logs in again inside TLS. */
+  dropLogin(session: Session): void {
+    if (session.loginUps !== undefined) this.loginsByUps.get(session.loginUps)?.delete(session);
   }
 
   forget(conn: Connection): void {
@@ -394,5 +515,8 @@ export class NutServer {
     const closing = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const conn of this.connections) conn.close('server shutdown');
     await Promise.all(closing);
+    // every disconnect reaches the event log before the caller closes it: wait (bounded) for the last 'close'
+    const deadline = Date.now() + 2000;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -46,7 +46,15 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
   const configFile = join(dir, 'walnut.json');
   writeFileSync(
     configFile,
-    JSON.stringify({ dataDir, nativeCacheDir: join(dir, 'native'), listen: ['127.0.0.1:0'], ...options.config }),
+    JSON.stringify({
+      dataDir,
+      nativeCacheDir: join(dir, 'native'),
+      listen: ['127.0.0.1:0'],
+      ...options.config,
+      // Debian's upsrw and upscmd 2.8.0 never send STARTTLS (nut-protocol.md §5.3), so the tests that drive them
+      // allow credentials in clear; test/tls.test.ts checks walnut's default, which refuses them
+      tls: { clearCredentials: true, ...(options.config?.tls as object | undefined) },
+    }),
   );
   const args = ['serve', '--config', configFile];
   const simulate = options.simulate === undefined ? FIXTURE : options.simulate;
