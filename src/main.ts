@@ -5,6 +5,7 @@ import { serve } from './cli/serve.ts';
 import { CliError, userCommand } from './cli/user.ts';
 import { logCommand } from './cli/log.ts';
 import { fsdCommand } from './cli/fsd.ts';
+import { caCommand, clientCertCommand } from './cli/client-cert.ts';
 import { ConfigError } from './config/config.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -38,8 +39,12 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'user':
     case 'log':
     case 'fsd':
+    case 'client-cert':
+    case 'ca':
       try {
         if (args.command === 'fsd') return await fsdCommand(args);
+        if (args.command === 'client-cert') return await clientCertCommand(args);
+        if (args.command === 'ca') return await caCommand(args);
         return args.command === 'user' ? await userCommand(args) : await logCommand(args);
       } catch (err) {
         if (err instanceof ConfigError) {

@@ -1,6 +1,7 @@
 // Command-line parsing: pure, so every message and exit status is unit-tested.
 import { nameProblem } from '../auth/bytes.ts';
 import { parseAction, parseInstcmd, parseUpsmon, type Action, type UpsmonRole } from '../auth/roles.ts';
+import { MAX_REASON, clientNameProblem } from '../tls/client-certs.ts';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3 } as const;
 
@@ -56,7 +57,37 @@ export interface FsdArgs {
   data?: string;
 }
 
-export type Args = { command: 'help' } | { command: 'version' } | ServeArgs | UserArgs | LogArgs | FsdArgs;
+export type ClientCertAction = 'issue' | 'list' | 'revoke';
+
+/** `walnut client-cert ACTION ...`: TLS client certificates from walnut's CA (src/tls/client-certs.ts). */
+export interface ClientCertArgs {
+  command: 'client-cert';
+  action: ClientCertAction;
+  /** issue: the client's name (the subject CN); revoke: a serial number or a name */
+  name?: string;
+  config?: string;
+  data?: string;
+  /** issue: the folder NAME.pem and NAME.p12 go to (default: the current folder) */
+  out?: string;
+  /** issue: read the PKCS#12 password from the first line of stdin instead of generating one */
+  passwordStdin: boolean;
+  /** issue: the upsmon host's NSS database folder, for the printed commands and CERTPATH */
+  nssDb?: string;
+  /** issue: the host as the upsmon MONITOR line writes it, for CERTHOST (default: the unit's name) */
+  host?: string;
+  /** revoke: why, kept with the record */
+  reason?: string;
+}
+
+/** `walnut ca export`: the CA certificate, PEM, on stdout. */
+export interface CaArgs {
+  command: 'ca';
+  action: 'export';
+  config?: string;
+  data?: string;
+}
+
+export type Args = { command: 'help' } | { command: 'version' } | ServeArgs | UserArgs | LogArgs | FsdArgs | ClientCertArgs | CaArgs;
 
 const SERVE_FLAGS: Record<string, 'config' | 'data' | 'listen' | 'simulate' | 'logLevel'> = {
   '--config': 'config',
@@ -73,6 +104,8 @@ export function parseArgs(argv: readonly string[]): Args {
   if (first === 'user') return parseUser(rest);
   if (first === 'log') return parseLog(rest);
   if (first === 'fsd') return parseFsd(rest);
+  if (first === 'client-cert') return parseClientCert(rest);
+  if (first === 'ca') return parseCa(rest);
   if (first !== 'serve') throw new UsageError(`unknown command "${first}"`);
   const out: ServeArgs = { command: 'serve', listen: [] };
   for (let i = 0; i < rest.length; i++) {
@@ -107,7 +140,7 @@ const USER_OPTIONS: Record<UserAction, readonly string[]> = {
   enable: [],
   disable: [],
 };
-const VALUE_FLAGS = new Set(['--data', '--config', '--upsmon', '--actions', '--instcmds', '--limit', '--kind']);
+const VALUE_FLAGS = new Set(['--data', '--config', '--upsmon', '--actions', '--instcmds', '--limit', '--kind', '--out', '--nss-db', '--host', '--reason']);
 
 interface RawOptions {
   values: Map<string, string>;
@@ -257,6 +290,78 @@ function parseFsd(argv: readonly string[]): Args {
   return out;
 }
 
+const CLIENT_CERT_ACTIONS: readonly ClientCertAction[] = ['issue', 'list', 'revoke'];
+const CLIENT_CERT_OPTIONS: Record<ClientCertAction, readonly string[]> = {
+  issue: ['--out', '--password-stdin', '--nss-db', '--host'],
+  list: [],
+  revoke: ['--reason'],
+};
+
+/** A host as a MONITOR line names it: a DNS name, an IPv4 address or an IPv6 address (bracketed or not). */
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9._:%[\]-]+$/;
+
+function parseClientCert(argv: readonly string[]): Args {
+  const [action, ...rest] = argv;
+  if (action === undefined || action === '--help' || action === '-h') return { command: 'help' };
+  if (!CLIENT_CERT_ACTIONS.includes(action as ClientCertAction)) {
+    throw new UsageError(`unknown client-cert command "${action}" (one of: ${CLIENT_CERT_ACTIONS.join(', ')})`);
+  }
+  const act = action as ClientCertAction;
+  const where = `client-cert ${act}`;
+  const o = readOptions(where, rest, ['--data', '--config', ...CLIENT_CERT_OPTIONS[act]]);
+  if (o.help) return { command: 'help' };
+  const out: ClientCertArgs = { command: 'client-cert', action: act, passwordStdin: o.flags.has('--password-stdin') };
+  if (act === 'list') {
+    if (o.positional.length > 0) throw new UsageError(`${where}: unexpected argument "${o.positional[0]}"`);
+  } else {
+    const what = act === 'issue' ? 'name the client (the certificate\'s common name)' : 'give the serial number or the name of the certificate';
+    if (o.positional.length === 0) throw new UsageError(`${where}: ${what}`);
+    if (o.positional.length > 1) throw new UsageError(`${where}: one certificate at a time (unexpected "${o.positional[1]}")`);
+    const name = o.positional[0]!;
+    const problem = act === 'issue' ? clientNameProblem(name) : name === '' ? 'the serial number or name is empty' : undefined;
+    if (problem) throw new UsageError(`${where}: ${problem}`);
+    out.name = name;
+  }
+  const data = o.values.get('--data');
+  const config = o.values.get('--config');
+  if (data !== undefined) out.data = data;
+  if (config !== undefined) out.config = config;
+  const dir = o.values.get('--out');
+  if (dir !== undefined) out.out = dir;
+  const nssDb = o.values.get('--nss-db');
+  if (nssDb !== undefined) {
+    // it goes into upsmon.conf, which keeps printable ASCII only, and upsmon runs from / as a daemon
+    if (!/^\/[\x20-\x7e]*$/.test(nssDb)) throw new UsageError(`${where}: --nss-db takes an absolute path in printable ASCII (it goes into upsmon.conf), not "${nssDb}"`);
+    out.nssDb = nssDb;
+  }
+  const host = o.values.get('--host');
+  if (host !== undefined) {
+    if (!HOST.test(host)) throw new UsageError(`${where}: --host takes a host name or address as the MONITOR line writes it, not "${host}"`);
+    out.host = host;
+  }
+  const reason = o.values.get('--reason');
+  if (reason !== undefined) {
+    if ([...reason].length > MAX_REASON) throw new UsageError(`${where}: --reason is at most ${MAX_REASON} characters`);
+    if (/[\x00-\x1f\x7f]/.test(reason)) throw new UsageError(`${where}: --reason cannot contain control characters`);
+    out.reason = reason;
+  }
+  return out;
+}
+
+function parseCa(argv: readonly string[]): Args {
+  const o = readOptions('ca', argv, ['--data', '--config']);
+  if (o.help) return { command: 'help' };
+  const [action, extra] = o.positional;
+  if (action !== 'export') throw new UsageError(`ca: expected "export"${action === undefined ? '' : `, not "${action}"`}`);
+  if (extra !== undefined) throw new UsageError(`ca: unexpected argument "${extra}"`);
+  const out: CaArgs = { command: 'ca', action: 'export' };
+  const data = o.values.get('--data');
+  const config = o.values.get('--config');
+  if (data !== undefined) out.data = data;
+  if (config !== undefined) out.config = config;
+  return out;
+}
+
 export function helpText(version: string): string {
   return `walnut ${version}: a UPS served to the LAN as a NUT server
 
@@ -270,6 +375,9 @@ Usage:
   walnut user list | remove NAME | disable NAME | enable NAME
   walnut log [--limit N] [--kind KIND]
   walnut fsd clear
+  walnut client-cert issue NAME [--out DIR] [--password-stdin] [--nss-db DIR] [--host HOST]
+  walnut client-cert list | revoke SERIAL|NAME [--reason TEXT]
+  walnut ca export
   walnut --version
   walnut --help
 
@@ -296,6 +404,20 @@ user and log (on the data folder serve uses; both also take --config FILE and --
   fsd clear            clear the forced-shutdown latch and end the shutdown sequence now (the running
                        server acts within a second; walnut clears it by itself once the UPS has cycled
                        and mains are back)
+
+client certificates (from walnut's own CA; these also take --config FILE and --data DIR):
+  client-cert issue    a TLS client certificate whose common name is NAME (rules of an X.509 CN, at most
+                       64 characters, no "/"): writes NAME.pem (certificate, CA, private key) and NAME.p12
+                       (PKCS#12 for NSS's pk12util, nickname NAME), mode 0600, into --out DIR (default: the
+                       current folder), then prints the NSS commands and the upsmon.conf lines to use
+                       (CERTPATH: --nss-db DIR, default /etc/nut/certdb; CERTHOST: --host HOST, default
+                       this unit's name). The PKCS#12 password is the first line of stdin with
+                       --password-stdin, else a generated one, printed once. Needs the local CA's key:
+                       not available with a factory CA
+  client-cert list     every certificate issued: serial, name, issued, expires, active|expired|revoked
+  client-cert revoke   revoke the certificate with that serial, or every certificate of that name
+                       (--reason TEXT is kept with it); the server refuses it from its next TLS handshake
+  ca export            print the CA certificate (PEM), for clients to trust or pin
 
 A running server sees user changes on its next credential check. Names and passwords are byte strings:
 spaces, quotes, # and non-ASCII characters are kept exactly (names at most 64 bytes, passwords 512).

@@ -21,7 +21,9 @@ import { SimulatedUps, SimulatedUpsFinder } from '../device/simulated-ups.ts';
 import type { TransportFinder } from '../device/transport.ts';
 import { NutServer, type NutTlsOptions } from '../nut/server.ts';
 import { loadIdentity } from '../tls/identity.ts';
+import { ClientCertStore } from '../tls/client-certs.ts';
 import * as tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { TrackingTable } from '../nut/tracking.ts';
 import type { AuditEvent } from '../nut/commands.ts';
 import { AddonError, setPackageAddonCacheDir } from '../native/addons.ts';
@@ -78,8 +80,13 @@ function tlsFor(config: WalnutConfig): NutTlsOptions {
   } else {
     log.info(`TLS identity from the factory bundle; names ${identity.names.join(', ')}`);
   }
-  const days = Math.floor((identity.notAfter.getTime() - Date.now()) / 86_400_000);
-  if (days < 30) log.warn(`TLS certificate expires ${identity.notAfter.toISOString()} (${days} days)`);
+  // watched at start and daily after: a certificate that runs out locks every CERTVERIFY client out
+  const checkExpiry = (): void => {
+    const days = Math.floor((identity.notAfter.getTime() - Date.now()) / 86_400_000);
+    if (days < 30) log.warn(`TLS certificate expires ${identity.notAfter.toISOString()} (${days} days)`);
+  };
+  checkExpiry();
+  setInterval(checkExpiry, 86_400_000).unref();
   const secureContext = tls.createSecureContext({
     key: identity.keyPem,
     cert: identity.certChainPem,
@@ -90,6 +97,7 @@ function tlsFor(config: WalnutConfig): NutTlsOptions {
   });
   return {
     secureContext,
+    clientCa: new X509Certificate(identity.caPem),
     clientCertificates: config.tls.clientCertificates,
     handshakeTimeoutMs: config.tls.handshakeTimeoutSeconds * 1000,
   };
@@ -201,7 +209,8 @@ export async function serve(args: ServeArgs): Promise<number> {
   let tlsOptions: NutTlsOptions | undefined;
   if (config.tls.enabled) {
     try {
-      tlsOptions = tlsFor(config);
+      const certs = new ClientCertStore(db);
+      tlsOptions = { ...tlsFor(config), isRevoked: (serial) => certs.isRevoked(serial) };
     } catch (err) {
       log.error(`TLS: ${(err as Error).message}`);
       await driver.stop();

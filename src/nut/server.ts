@@ -13,6 +13,7 @@
 //   Nagle and cost ~40 ms per LIST).
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { NutError } from './errors.ts';
 import { fitsReplyLine } from './encode.ts';
 import { execute, type CommandContext, type Reply } from './commands.ts';
@@ -48,6 +49,8 @@ export interface NutTlsOptions {
   secureContext: tls.SecureContext;
   /** CERTREQUEST done right: off, request (checked when sent), require (no certificate, no session) */
   clientCertificates: 'off' | 'request' | 'require';
+  /** the CA client certificates must be issued by (walnut's own, or the factory CA) */
+  clientCa: X509Certificate;
   /** a revoked client certificate is refused even though it chains to the CA */
   isRevoked?: ((serialHex: string) => boolean) | undefined;
   /** a handshake that has not finished by then ends that connection */
@@ -357,7 +360,8 @@ class Connection {
     }
     const cn = cert.subject?.CN;
     const name = clean((Array.isArray(cn) ? cn[0] : cn) ?? '?', 64);
-    if (!secure.authorized) return refuse(`${name}: ${String(secure.authorizationError ?? 'not issued by walnut\'s CA')}`);
+    const why = clientCertificateProblem(secure.getPeerX509Certificate(), options.clientCa);
+    if (why) return refuse(`${name}: ${why}`);
     if (options.isRevoked?.(cert.serialNumber.toUpperCase())) return refuse(`${name}: serial ${cert.serialNumber} is revoked`);
     log.info(`${this.peer()}: client certificate ${name} (serial ${cert.serialNumber})`);
     return true;
@@ -519,4 +523,20 @@ export class NutServer {
     const deadline = Date.now() + 2000;
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/**
+ * Why a presented client certificate is not acceptable, or undefined. Checked here rather than by the TLS
+ * layer: a TLSSocket made over an accepted socket (STARTTLS) gets no verdict of its own, and each reason belongs
+ * in the log. Issued and signed by the CA, inside its validity, meant for client authentication.
+ */
+export function clientCertificateProblem(cert: X509Certificate | undefined, ca: X509Certificate, now = new Date()): string | undefined {
+  if (!cert) return 'unreadable';
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return "not issued by walnut's CA";
+  if (now < cert.validFromDate || now > cert.validToDate) return `outside its validity (${cert.validFrom} to ${cert.validTo})`;
+  const usage = cert.keyUsage;
+  if (usage && usage.length > 0 && !usage.includes(CLIENT_AUTH)) return 'not a client certificate (extended key usage)';
+  return undefined;
 }

@@ -46,4 +46,18 @@ export const MIGRATIONS: readonly string[] = [
      CHECK (kind <> 'instcmd' OR value = lower(value))
    ) STRICT, WITHOUT ROWID;
    CREATE UNIQUE INDEX principal_roles_one_upsmon ON principal_roles(principal_id) WHERE kind = 'upsmon';`,
+  // 3: client certificates walnut's CA issued (src/tls/client-certs.ts). The serial is the key the NUT server
+  // looks up on every TLS handshake that presents a certificate (WITHOUT ROWID: the row is in the primary key's
+  // b-tree, one lookup). Never the certificate's private key.
+  `CREATE TABLE client_certificates (
+     serial TEXT PRIMARY KEY NOT NULL  -- upper-case hex, no leading zero bytes (X509Certificate.serialNumber)
+       CHECK (length(serial) BETWEEN 2 AND 40 AND length(serial) % 2 = 0 AND serial NOT GLOB '*[^0-9A-F]*'),
+     common_name TEXT NOT NULL CHECK (length(common_name) BETWEEN 1 AND 64),
+     issued_at INTEGER NOT NULL,   -- unix milliseconds
+     not_after INTEGER NOT NULL,   -- unix milliseconds
+     revoked_at INTEGER,           -- unix milliseconds; NULL while valid
+     revoked_reason TEXT,          -- free text from the operator, never a secret
+     CHECK (revoked_reason IS NULL OR revoked_at IS NOT NULL)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX client_certificates_name ON client_certificates(common_name);`,
 ];

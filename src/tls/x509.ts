@@ -105,12 +105,19 @@ const KU_CRL_SIGN = 6;
 /** ub-common-name (RFC 5280 Appendix A.1): at most 64 characters. */
 export const MAX_COMMON_NAME = 64;
 
-function checkCommonName(name: string): void {
-  if (name.length === 0) throw new RangeError('the common name is empty');
-  if ([...name].length > MAX_COMMON_NAME) throw new RangeError(`a common name is at most ${MAX_COMMON_NAME} characters`);
+/** Why `name` cannot be a subject common name, or undefined when it can. */
+export function commonNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'the common name is empty';
+  if ([...name].length > MAX_COMMON_NAME) return `a common name is at most ${MAX_COMMON_NAME} characters`;
   // control characters would reach logs and terminals through every tool that prints the subject
-  if (/[\x00-\x1f\x7f]/.test(name)) throw new RangeError('a common name cannot contain control characters');
-  if (!name.isWellFormed()) throw new RangeError('the common name is not well-formed Unicode');
+  if (/[\x00-\x1f\x7f]/.test(name)) return 'a common name cannot contain control characters';
+  if (!name.isWellFormed()) return 'the common name is not well-formed Unicode';
+  return undefined;
+}
+
+function checkCommonName(name: string): void {
+  const problem = commonNameProblem(name);
+  if (problem) throw new RangeError(problem);
 }
 
 /** Name: one RDN holding the CN, as UTF8String (RFC 5280 §4.1.2.4: UTF8String or PrintableString). */

@@ -24,6 +24,8 @@ export interface UpsmonOptions {
   password: string;
   role?: 'secondary' | 'primary';
   ups?: string;
+  /** more upsmon.conf lines (CERTPATH, CERTVERIFY, CERTHOST, CERTIDENT, FORCESSL ...) */
+  extra?: string[];
 }
 
 export function startUpsmon(o: UpsmonOptions): Upsmon {
@@ -43,6 +45,7 @@ export function startUpsmon(o: UpsmonOptions): Upsmon {
       'FINALDELAY 0',
       `POWERDOWNFLAG ${join(o.dir, 'killpower')}`,
       'RUN_AS_USER root',
+      ...(o.extra ?? []),
       '',
     ].join('\n'),
   );
