@@ -60,6 +60,7 @@ bench: sea
 	bash build/need-debian-packages.sh nut-server nut-client
 	bash bench/run.sh
 	$(NODE24) bench/hidbench.ts
+	$(NODE24) bench/tlsbench.ts
 
 clean:
 	rm -rf out dist
