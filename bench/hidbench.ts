@@ -6,14 +6,13 @@
 //      second client polls GET VAR ups.status until the new status shows. The time covers the command too, so
 //      it is an upper bound for the report path. 40 rounds, each bounded by 2 s.
 // Usage: node bench/hidbench.ts [--binary out/walnut-linux-x64]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseDescriptor } from '../src/hid/descriptor.ts';
 import { fixReportDescriptor } from '../src/hid/fixes.ts';
+import { startBenchWalnut } from './walnut-process.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const FIXTURES = join(REPO, 'test', 'fixtures', 'ups');
@@ -86,36 +85,15 @@ function connect(port: number): Promise<Lines> {
 }
 
 async function inputToGetVar(): Promise<number[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'walnut-hidbench-'));
-  const config = join(dir, 'walnut.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      dataDir: join(dir, 'data'),
-      nativeCacheDir: join(dir, 'native'),
-      listen: ['127.0.0.1:0'],
-      logLevel: 'warn',
-      // slow drain: the status under test is OL ↔ OB, not LB
-      ups: { simulation: { dischargePercentPerSecond: 0.01, chargePercentPerSecond: 0.01 } },
-      users: { bench: { password: 'bench-pass', instcmds: ['ALL'] } },
-    }),
-  );
-  const child = spawn(BINARY, ['serve', '--config', config, '--simulate', join(FIXTURES, 'apc-back-ups-cs-500.json'), '--log-level', 'info'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const walnut = await startBenchWalnut(BINARY, join(FIXTURES, 'apc-back-ups-cs-500.json'), {
+    // slow drain: the status under test is OL ↔ OB, not LB
+    ups: { simulation: { dischargePercentPerSecond: 0.01, chargePercentPerSecond: 0.01 } },
+    users: { bench: { password: 'bench-pass', instcmds: ['ALL'] } },
+    // Debian-era clients aside, this bench logs in on a raw socket: allow it in clear, it measures the device path
+    tls: { clearCredentials: true },
   });
   try {
-    const port = await new Promise<number>((res, rej) => {
-      let log = '';
-      const t = setTimeout(() => rej(new Error(`walnut did not start: ${log}`)), 10_000);
-      child.stderr!.on('data', (d: Buffer) => {
-        log += d.toString();
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
-        if (m) {
-          clearTimeout(t);
-          res(Number(m[1]));
-        }
-      });
-    });
+    const port = walnut.port;
     const commander = await connect(port);
     const watcher = await connect(port);
     await commander.ask('USERNAME bench');
@@ -138,9 +116,7 @@ async function inputToGetVar(): Promise<number[]> {
     watcher.socket.destroy();
     return samples;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(dir, { recursive: true, force: true });
+    await walnut.stop();
   }
 }
 

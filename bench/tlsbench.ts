@@ -5,13 +5,12 @@
 //   2. memory per idle connection: VmRSS before and after opening 1,000 connections that sit idle, inside TLS
 //      and in plain text.
 // Usage: node bench/tlsbench.ts [--binary out/walnut-linux-x64]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { startBenchWalnut } from './walnut-process.ts';
 
 const REPO = resolve(import.meta.dirname, '..');
 const binaryArg = process.argv.indexOf('--binary');
@@ -75,38 +74,20 @@ async function perConnectionKb(pid: number, port: number, ca: string | undefined
   return (after - before) / IDLE;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'walnut-tlsbench-'));
-const config = join(dir, 'walnut.json');
-writeFileSync(config, JSON.stringify({ dataDir: join(dir, 'data'), nativeCacheDir: join(dir, 'native'), listen: ['127.0.0.1:0'], logLevel: 'warn' }));
-const child = spawn(BINARY, ['serve', '--config', config, '--simulate', join(REPO, 'test', 'fixtures', 'ups', 'apc-back-ups-bk650m2-ch.json'), '--log-level', 'info'], {
-  stdio: ['ignore', 'ignore', 'pipe'],
-});
+const walnut = await startBenchWalnut(BINARY, join(REPO, 'test', 'fixtures', 'ups', 'apc-back-ups-bk650m2-ch.json'));
 try {
-  const port = await new Promise<number>((res, rej) => {
-    let log = '';
-    const t = setTimeout(() => rej(new Error(`walnut did not start: ${log}`)), 10_000);
-    child.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
-      if (m) {
-        clearTimeout(t);
-        res(Number(m[1]));
-      }
-    });
-  });
-  const ca = readFileSync(join(dir, 'data', 'tls', 'ca.pem'), 'utf8');
+  const port = walnut.port;
+  const ca = readFileSync(join(walnut.dataDir, 'tls', 'ca.pem'), 'utf8');
   await churn(port, ca); // warm-up: JIT and session caches on both sides
   const tlsRate = await churn(port, ca);
   const plainRate = await churn(port, undefined);
-  const tlsKb = await perConnectionKb(child.pid!, port, ca);
-  const plainKb = await perConnectionKb(child.pid!, port, undefined);
+  const tlsKb = await perConnectionKb(walnut.process.pid!, port, ca);
+  const plainKb = await perConnectionKb(walnut.process.pid!, port, undefined);
   console.log('\nTLS (walnut against its own plain-text path, same run; issue 5)\n');
   console.log('| metric | TLS | plain | TLS/plain |');
   console.log('|:---|---:|---:|---:|');
   console.log(`| connect + STARTTLS + handshake + VER, one at a time (per s) | ${tlsRate.toFixed(0)} | ${plainRate.toFixed(0)} | ${(tlsRate / plainRate).toFixed(2)}× |`);
   console.log(`| memory per idle connection (VmRSS, ${IDLE} held) | ${tlsKb.toFixed(1)} KB | ${plainKb.toFixed(1)} KB | ${(tlsKb / plainKb).toFixed(2)}× |`);
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  rmSync(dir, { recursive: true, force: true });
+  await walnut.stop();
 }

@@ -2,7 +2,8 @@
 // taken in clear, TLS 1.2+ with AEAD ciphers only, and bad input during the handshake ending only that connection.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { join } from 'node:path';
@@ -190,4 +191,73 @@ test('garbage instead of a ClientHello, a stalled handshake and commands before 
   // and everybody else is still served
   const fresh = await run('upsc', [walnut.target(), 'ups.status']);
   assert.equal(fresh.code, 0, fresh.stderr);
+});
+
+test('reads can be limited to TLS, or to connections that logged in', async () => {
+  for (const mode of ['tls', 'none'] as const) {
+    const strict = await startWalnut({
+      config: { tls: { clearCredentials: false, anonymousReads: mode }, users: { nas1: { password: 'nas-one', upsmon: 'secondary' } } },
+    });
+    try {
+      const ca = readFileSync(join(strict.dataDir, 'tls', 'ca.pem'), 'utf8');
+      const c = await LineClient.connect(strict.port);
+      c.send('GET VAR ups ups.status\nLIST UPS\n');
+      assert.deepEqual([await c.line(), await c.line()], ['ERR ACCESS-DENIED', 'ERR ACCESS-DENIED'], mode);
+      c.socket.destroy();
+      const raw = net.connect({ host: '127.0.0.1', port: strict.port });
+      await new Promise<void>((res) => raw.once('connect', res));
+      raw.write('STARTTLS\n');
+      await new Promise<void>((res) => raw.once('data', () => res()));
+      const s = tls.connect({ socket: raw, ca, servername: 'localhost' });
+      await new Promise<void>((res, rej) => s.once('secureConnect', res).once('error', rej));
+      const ask = (line: string): Promise<string> =>
+        new Promise((res) => {
+          s.once('data', (d: Buffer) => res(d.toString('latin1')));
+          s.write(`${line}\n`);
+        });
+      if (mode === 'tls') {
+        assert.match(await ask('GET VAR ups ups.status'), /^VAR ups ups\.status /);
+      } else {
+        assert.equal(await ask('GET VAR ups ups.status'), 'ERR ACCESS-DENIED\n');
+        assert.equal(await ask('USERNAME nas1'), 'OK\n');
+        assert.equal(await ask('PASSWORD nas-one'), 'OK\n');
+        assert.equal(await ask('LOGIN ups'), 'OK\n');
+        assert.match(await ask('GET VAR ups ups.status'), /^VAR ups ups\.status /);
+      }
+      s.destroy();
+    } finally {
+      await strict.stop();
+    }
+  }
+});
+
+test('a factory bundle, when configured, is the identity walnut presents instead of making its own', async () => {
+  const { createCa, issueServerCertificate } = await import('../src/tls/x509.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'walnut-factory-'));
+  try {
+    const ca = createCa({ commonName: 'Factory Test CA' });
+    const device = issueServerCertificate(ca, { commonName: 'walnut-0001', dnsNames: ['localhost', 'walnut-0001.local'], ipAddresses: ['127.0.0.1'] });
+    const files = { certificate: join(dir, 'device.pem'), key: join(dir, 'device.key'), ca: join(dir, 'ca.pem') };
+    writeFileSync(files.certificate, device.certPem);
+    writeFileSync(files.key, device.keyPem, { mode: 0o600 });
+    writeFileSync(files.ca, ca.certPem);
+    const factory = await startWalnut({ config: { tls: { factory: files } } });
+    try {
+      assert.match(factory.logs(), /TLS identity from the factory bundle; names localhost, walnut-0001\.local, 127\.0\.0\.1/);
+      assert.ok(!existsSync(join(factory.dataDir, 'tls', 'ca.key')), 'no local CA was made');
+      const raw = net.connect({ host: '127.0.0.1', port: factory.port });
+      await new Promise<void>((res) => raw.once('connect', res));
+      raw.write('STARTTLS\n');
+      await new Promise<void>((res) => raw.once('data', () => res()));
+      const s = tls.connect({ socket: raw, ca: ca.certPem, servername: 'walnut-0001.local' });
+      await new Promise<void>((res, rej) => s.once('secureConnect', res).once('error', rej));
+      assert.ok(s.authorized);
+      assert.equal(s.getPeerCertificate().issuer.CN, 'Factory Test CA');
+      s.destroy();
+    } finally {
+      await factory.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -204,3 +204,11 @@ test('the help text shows the user and log commands and says passwords never com
   }
   assert.match(text, /never taken from the command line/);
 });
+
+test('fsd clear takes the data folder or config, and nothing else', () => {
+  assert.deepEqual(parseArgs(['fsd', 'clear', '--data', '/d']), { command: 'fsd', action: 'clear', data: '/d' });
+  assert.deepEqual(parseArgs(['fsd', 'clear', '--config', '/c.json']), { command: 'fsd', action: 'clear', config: '/c.json' });
+  assert.throws(() => parseArgs(['fsd']), /fsd: expected "clear"/);
+  assert.throws(() => parseArgs(['fsd', 'set']), /fsd: expected "clear", not "set"/);
+  assert.throws(() => parseArgs(['fsd', 'clear', 'now']), /fsd: unexpected argument "now"/);
+});

@@ -276,18 +276,27 @@ function parseLog(argv: readonly string[]): Args {
   return out;
 }
 
-function parseFsd(argv: readonly string[]): Args {
-  const o = readOptions('fsd', argv, ['--data', '--config']);
+/** `walnut WORD ACTION [--data DIR] [--config FILE]`: a command with one fixed action and the data folder. */
+function parseSingleAction<C extends string, A extends string>(
+  command: C,
+  action: A,
+  argv: readonly string[],
+): Args | { command: C; action: A; data?: string; config?: string } {
+  const o = readOptions(command, argv, ['--data', '--config']);
   if (o.help) return { command: 'help' };
-  const [action, extra] = o.positional;
-  if (action !== 'clear') throw new UsageError(`fsd: expected "clear"${action === undefined ? '' : `, not "${action}"`}`);
-  if (extra !== undefined) throw new UsageError(`fsd: unexpected argument "${extra}"`);
-  const out: FsdArgs = { command: 'fsd', action: 'clear' };
+  const [given, extra] = o.positional;
+  if (given !== action) throw new UsageError(`${command}: expected "${action}"${given === undefined ? '' : `, not "${given}"`}`);
+  if (extra !== undefined) throw new UsageError(`${command}: unexpected argument "${extra}"`);
+  const out: { command: C; action: A; data?: string; config?: string } = { command, action };
   const data = o.values.get('--data');
   const config = o.values.get('--config');
   if (data !== undefined) out.data = data;
   if (config !== undefined) out.config = config;
   return out;
+}
+
+function parseFsd(argv: readonly string[]): Args {
+  return parseSingleAction('fsd', 'clear', argv) as Args;
 }
 
 const CLIENT_CERT_ACTIONS: readonly ClientCertAction[] = ['issue', 'list', 'revoke'];
@@ -349,17 +358,7 @@ function parseClientCert(argv: readonly string[]): Args {
 }
 
 function parseCa(argv: readonly string[]): Args {
-  const o = readOptions('ca', argv, ['--data', '--config']);
-  if (o.help) return { command: 'help' };
-  const [action, extra] = o.positional;
-  if (action !== 'export') throw new UsageError(`ca: expected "export"${action === undefined ? '' : `, not "${action}"`}`);
-  if (extra !== undefined) throw new UsageError(`ca: unexpected argument "${extra}"`);
-  const out: CaArgs = { command: 'ca', action: 'export' };
-  const data = o.values.get('--data');
-  const config = o.values.get('--config');
-  if (data !== undefined) out.data = data;
-  if (config !== undefined) out.config = config;
-  return out;
+  return parseSingleAction('ca', 'export', argv) as Args;
 }
 
 export function helpText(version: string): string {
