@@ -1,0 +1,144 @@
+// form2 envelopes: tickets, authenticators and password requests sealed with ChaCha20-Poly1305 (RFC 8439).
+// 9front's form1 (reference §1.9) puts an 8-byte type signature and a 4-byte counter in the nonce so that a
+// message opened as the wrong type fails authentication (anti-reflection, anti-type-confusion, §3.2). form2
+// keeps that nonce and adds associated data, which form1 leaves empty (§6.2, §6.6):
+//
+//   wire  = sig(8) ‖ ctr(4, LE) ‖ ChaCha20(body) ‖ tag(16)
+//   nonce = sig ‖ ctr                      sig = "form2 Ts" | "form2 Tc" | "form2 As" | "form2 Ac" | "form2 Tp" | "form2 PR"
+//   AAD   = "dp9r1" ‖ 0x00 ‖ type ‖ authdom
+//
+// The AAD repeats the type (so the binding does not rest on the signature table alone) and binds the auth
+// domain, so an envelope from one walnut's AS is useless against another's even under an equal key.
+//
+// Every failure to open (short, long, tampered, wrong key, wrong type, wrong domain, replayed) throws the same
+// EnvelopeError with the same text: a peer learns nothing about which check failed.
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import {
+  AuthAc, AuthAs, AuthPass, AuthTc, AuthTp, AuthTs, CTRLEN, DOMLEN, ENVELOPE_OVERHEAD, KEYLEN, SIGLEN, TAGLEN,
+} from './constants.ts';
+import { AuthError, ERR } from './errors.ts';
+
+export type EnvelopeType = typeof AuthTs | typeof AuthTc | typeof AuthAs | typeof AuthAc | typeof AuthTp | typeof AuthPass;
+
+/** The 8-byte signatures. "form2" (not form1) so nothing crosses over from 9front's dp9ik (§6.6). */
+const SIGS: ReadonlyMap<EnvelopeType, Buffer> = new Map<EnvelopeType, Buffer>([
+  [AuthTs, Buffer.from('form2 Ts', 'latin1')],
+  [AuthTc, Buffer.from('form2 Tc', 'latin1')],
+  [AuthAs, Buffer.from('form2 As', 'latin1')],
+  [AuthAc, Buffer.from('form2 Ac', 'latin1')],
+  [AuthTp, Buffer.from('form2 Tp', 'latin1')],
+  [AuthPass, Buffer.from('form2 PR', 'latin1')],
+]);
+
+const AAD_PREFIX = Buffer.from('dp9r1\0', 'latin1');
+const MAX_COUNTER = 0xffff_ffff;
+
+/** Opening failed. One class, one text, whatever the reason. */
+export class EnvelopeError extends AuthError {
+  constructor() {
+    super(ERR.envelope);
+    this.name = 'EnvelopeError';
+  }
+}
+
+function sigOf(type: EnvelopeType): Buffer {
+  const sig = SIGS.get(type);
+  if (!sig) throw new TypeError(`not an envelope type: ${type}`);
+  return sig;
+}
+
+function checkKey(key: Uint8Array): void {
+  if (key.length !== KEYLEN) throw new RangeError(`envelope key must be ${KEYLEN} bytes`);
+}
+
+function checkDom(dom: Uint8Array): void {
+  if (dom.length > DOMLEN) throw new RangeError(`auth domain is at most ${DOMLEN} bytes`);
+}
+
+function aad(type: EnvelopeType, dom: Uint8Array): Buffer {
+  return Buffer.concat([AAD_PREFIX, Uint8Array.of(type), dom]);
+}
+
+/** Seal `body` as a `type` envelope under `key` with nonce counter `counter`. The caller guarantees that a
+ *  (key, type, counter) triple is never sealed twice; use Sealer, which does. */
+export function seal(key: Uint8Array, type: EnvelopeType, counter: number, body: Uint8Array, dom: Uint8Array): Uint8Array {
+  checkKey(key);
+  checkDom(dom);
+  if (!Number.isInteger(counter) || counter < 0 || counter > MAX_COUNTER) throw new RangeError('counter out of range');
+  const head = Buffer.alloc(SIGLEN + CTRLEN);
+  sigOf(type).copy(head, 0);
+  head.writeUInt32LE(counter, SIGLEN);
+  const cipher = createCipheriv('chacha20-poly1305', key, head, { authTagLength: TAGLEN });
+  cipher.setAAD(aad(type, dom), { plaintextLength: body.length });
+  const ct = Buffer.concat([cipher.update(body), cipher.final()]);
+  return new Uint8Array(Buffer.concat([head, ct, cipher.getAuthTag()]));
+}
+
+export interface Opened {
+  counter: number;
+  body: Uint8Array;
+}
+
+/** Open a `type` envelope whose body is exactly `bodyLen` bytes. Throws EnvelopeError on any failure. */
+export function open(key: Uint8Array, type: EnvelopeType, wire: Uint8Array, dom: Uint8Array, bodyLen: number): Opened {
+  checkKey(key);
+  checkDom(dom);
+  const sig = sigOf(type);
+  // Fixed sizes everywhere (authsrv reads fixed-length messages): a truncated or padded envelope is refused
+  // before any cryptography.
+  if (wire.length !== ENVELOPE_OVERHEAD + bodyLen) throw new EnvelopeError();
+  const w = Buffer.from(wire.buffer, wire.byteOffset, wire.length);
+  const head = w.subarray(0, SIGLEN + CTRLEN);
+  // The signature is public; comparing it in the clear leaks nothing the attacker did not send. The AEAD
+  // below would reject a wrong one anyway, because it is part of the nonce.
+  if (!head.subarray(0, SIGLEN).equals(sig)) throw new EnvelopeError();
+  const counter = head.readUInt32LE(SIGLEN);
+  try {
+    const decipher = createDecipheriv('chacha20-poly1305', key, head, { authTagLength: TAGLEN });
+    decipher.setAAD(aad(type, dom), { plaintextLength: bodyLen });
+    decipher.setAuthTag(w.subarray(w.length - TAGLEN));
+    const body = Buffer.concat([decipher.update(w.subarray(SIGLEN + CTRLEN, w.length - TAGLEN)), decipher.final()]);
+    return { counter, body: new Uint8Array(body) };
+  } catch {
+    throw new EnvelopeError();
+  }
+}
+
+/** Seals under one key with a counter that never repeats (form1's per-process counter, §1.9, made per key as
+ *  the proposal asks, §6.6). Keys are ephemeral (pakkeys, Kn), so the counter never needs to persist. */
+export class Sealer {
+  readonly #key: Uint8Array;
+  readonly #dom: Uint8Array;
+  #next = 0;
+  constructor(key: Uint8Array, dom: Uint8Array) {
+    checkKey(key);
+    checkDom(dom);
+    this.#key = Uint8Array.from(key);
+    this.#dom = Uint8Array.from(dom);
+  }
+  seal(type: EnvelopeType, body: Uint8Array): Uint8Array {
+    if (this.#next > MAX_COUNTER) throw new RangeError('envelope counter exhausted; use a fresh key');
+    return seal(this.#key, type, this.#next++, body, this.#dom);
+  }
+}
+
+/** Opens under one key and refuses any envelope whose counter is not above every counter it accepted before:
+ *  a recorded envelope replayed into the same conversation (e.g. a Passwordreq retry, §1.14) fails. Replay
+ *  across conversations is stopped by the fresh challenges and single-use keys (§3.2), not here. */
+export class Opener {
+  readonly #key: Uint8Array;
+  readonly #dom: Uint8Array;
+  #last = -1;
+  constructor(key: Uint8Array, dom: Uint8Array) {
+    checkKey(key);
+    checkDom(dom);
+    this.#key = Uint8Array.from(key);
+    this.#dom = Uint8Array.from(dom);
+  }
+  open(type: EnvelopeType, wire: Uint8Array, bodyLen: number): Uint8Array {
+    const { counter, body } = open(this.#key, type, wire, this.#dom, bodyLen);
+    if (counter <= this.#last) throw new EnvelopeError();
+    this.#last = counter;
+    return body;
+  }
+}

@@ -1,0 +1,29 @@
+// The one error the AS and its peers raise for a bad message. Its `text` is exactly what authsrv would put in
+// an AuthErr reply (reference §1.7: AuthErr + 64-byte NUL-padded text), so a caller can forward it unchanged.
+// Texts are fixed strings chosen per message kind: they never echo input bytes, keys or which check failed
+// (reference §6.9: one generic failure, the reason only in the local log).
+import { AERRLEN } from './constants.ts';
+
+export class AuthError extends Error {
+  /** What goes on the wire after AuthErr; at most AERRLEN-1 bytes of ASCII. */
+  readonly text: string;
+  constructor(text: string) {
+    super(text);
+    this.name = 'AuthError';
+    if (Buffer.byteLength(text) >= AERRLEN || !/^[\x20-\x7e]*$/.test(text)) throw new RangeError('AuthErr text too long');
+    this.text = text;
+  }
+}
+
+/** Fixed AuthErr texts. Envelope failures all share one text so that "wrong key", "wrong type" and
+ *  "tampered" are indistinguishable to the sender. */
+export const ERR = {
+  envelope: 'auth failed',
+  ticketreq: 'bad ticket request',
+  ticket: 'bad ticket',
+  authenticator: 'bad authenticator',
+  passreq: 'bad password request',
+  nutreq: 'bad nut request',
+  pak: 'auth failed',
+  reply: 'bad reply',
+} as const;
