@@ -109,7 +109,7 @@ export class PrincipalStore {
       } catch (err) {
         return { principal, verifier: undefined, verifierProblem: (err as Error).message };
       }
-    })();
+    }).immediate();
   }
 
   /** Every principal, ordered by name bytes. */
@@ -120,7 +120,7 @@ export class PrincipalStore {
         .all();
       const roles = this.db.prepare<[], RoleRow>('SELECT principal_id, kind, value FROM principal_roles').all();
       return rows.map((r) => this.toPrincipal(r, roles.filter((x) => x.principal_id === r.id)));
-    })();
+    }).immediate();
   }
 
   /** Creates a principal with a NUT password verifier and roles. Throws PrincipalExistsError. */
@@ -136,7 +136,7 @@ export class PrincipalStore {
       this.putKey(id, verifier, now);
       this.writeRoles(id, { upsmon: roles.upsmon ?? null, actions: roles.actions, instcmds: roles.instcmds });
       return this.toPrincipal(this.byName.get(nameBuf)!, this.rolesOfId.all(id));
-    })();
+    }).immediate();
   }
 
   /** True when it existed. Its keys and roles go with it. */
@@ -153,7 +153,7 @@ export class PrincipalStore {
       this.putKey(row.id, verifier, now);
       this.touch(row.id, now);
       return true;
-    })();
+    }).immediate();
   }
 
   /**
@@ -180,7 +180,7 @@ export class PrincipalStore {
         );
       if (changed.changes > 0) this.touch(principalId, now);
       return changed.changes > 0;
-    })();
+    }).immediate();
   }
 
   /** Applies a role change; the principal afterwards, or undefined when there is none. */
@@ -192,7 +192,7 @@ export class PrincipalStore {
       this.writeRoles(row.id, change);
       this.touch(row.id, now);
       return this.toPrincipal(this.byName.get(Buffer.from(name))!, this.rolesOfId.all(row.id));
-    })();
+    }).immediate();
   }
 
   /** False when there is no such principal. */

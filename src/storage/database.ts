@@ -16,6 +16,9 @@ export class StorageError extends Error {
   }
 }
 
+// Every transaction that writes starts IMMEDIATE (`.immediate()`): the server and the CLI share the file, and a
+// deferred transaction that reads and then writes gets SQLITE_BUSY at once, without waiting for the busy timeout,
+// when the other process wrote in between ("database is locked").
 export function openDatabase(dataDir: string, nativeCacheDir: string): Db {
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -26,14 +29,17 @@ export function openDatabase(dataDir: string, nativeCacheDir: string): Db {
   const addon = loadSeaAddon('better_sqlite3.node', nativeCacheDir);
   let db: Db;
   try {
-    db = addon === undefined ? new Database(file) : new Database(file, { nativeBinding: addon } as unknown as Database.Options);
+    // the busy timeout from the first statement on: the CLI opens the file while `serve` writes to it, and even
+    // the journal_mode pragma below needs a lock ("database is locked" otherwise)
+    const options = { timeout: 5000, ...(addon === undefined ? {} : { nativeBinding: addon }) };
+    db = new Database(file, options as unknown as Database.Options);
   } catch (err) {
     throw new StorageError(`cannot open ${file}: ${(err as Error).message}`);
   }
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL'); // with WAL: durable at checkpoints, no fsync per event
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
 }
@@ -51,6 +57,6 @@ function migrate(db: Db): void {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
-    })();
+    }).immediate();
   }
 }

@@ -57,7 +57,7 @@ export class EventLog {
     this.db.transaction(() => {
       for (const e of batch) this.insert.run(e.at, e.kind, e.source ?? null, e.detail ?? null);
       this.trim.run(this.maxRows);
-    })();
+    }).immediate();
   }
 
   /** Newest first. */

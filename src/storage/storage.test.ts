@@ -281,3 +281,35 @@ test('a flush with nothing queued writes nothing', (t) => {
   log.flush();
   assert.deepEqual(rows(db), []);
 });
+
+test('a write waits for another process that holds the write lock instead of failing "database is locked"', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'walnut-lock-'));
+  try {
+    const db = openDatabase(dir, join(dir, 'native'));
+    const events = new EventLog(db, { flushIntervalMs: 60_000 });
+    // another process (as `walnut serve` is for the CLI, and the CLI for it) writes for 700 ms
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(join(dir, 'walnut.db'))});
+         db.exec('BEGIN IMMEDIATE'); db.prepare("INSERT INTO settings VALUES ('k', 'v', 0)").run(); process.stdout.write('locked\\n');
+         setTimeout(() => { db.exec('COMMIT'); db.close(); }, 700);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise<void>((res) => holder.stdout!.once('data', () => res()));
+    events.record('test', undefined, 'written while another process holds the lock');
+    const t0 = Date.now();
+    events.flush(); // BEGIN IMMEDIATE: waits (busy timeout) rather than failing
+    assert.ok(Date.now() - t0 >= 300, 'it waited for the other writer');
+    assert.equal(new Settings(db).get('k'), 'v');
+    assert.equal(events.recent(1)[0]!.kind, 'test');
+    events.close();
+    db.close();
+    await new Promise((res) => holder.once('exit', res));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -181,6 +181,6 @@ export class ClientCertStore {
         }
       }
       return { found: true, by: one ? 'serial' : 'name', revoked, alreadyRevoked };
-    })();
+    }).immediate();
   }
 }
