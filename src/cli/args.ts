@@ -238,10 +238,7 @@ function parseUser(argv: readonly string[]): Args {
     if (problem) throw new UsageError(`${where}: ${problem}`);
     out.name = name;
   }
-  const data = o.values.get('--data');
-  const config = o.values.get('--config');
-  if (data !== undefined) out.data = data;
-  if (config !== undefined) out.config = config;
+  takeDataFolder(o.values, out);
   const upsmon = o.values.get('--upsmon');
   const actions = o.values.get('--actions');
   const instcmds = o.values.get('--instcmds');
@@ -259,10 +256,7 @@ function parseLog(argv: readonly string[]): Args {
   if (o.help) return { command: 'help' };
   if (o.positional.length > 0) throw new UsageError(`log: unexpected argument "${o.positional[0]}"`);
   const out: LogArgs = { command: 'log', limit: 100 };
-  const data = o.values.get('--data');
-  const config = o.values.get('--config');
-  if (data !== undefined) out.data = data;
-  if (config !== undefined) out.config = config;
+  takeDataFolder(o.values, out);
   const limit = o.values.get('--limit');
   if (limit !== undefined) {
     if (!/^[1-9]\d{0,6}$/.test(limit)) throw new UsageError(`log: --limit takes a number of events from 1 to 9999999, not "${limit}"`);
@@ -274,6 +268,14 @@ function parseLog(argv: readonly string[]): Args {
     out.kind = kind;
   }
   return out;
+}
+
+/** --data and --config, which every command on the data folder takes. */
+function takeDataFolder(values: ReadonlyMap<string, string>, out: { data?: string; config?: string }): void {
+  const data = values.get('--data');
+  const config = values.get('--config');
+  if (data !== undefined) out.data = data;
+  if (config !== undefined) out.config = config;
 }
 
 /** `walnut WORD ACTION [--data DIR] [--config FILE]`: a command with one fixed action and the data folder. */
@@ -288,10 +290,7 @@ function parseSingleAction<C extends string, A extends string>(
   if (given !== action) throw new UsageError(`${command}: expected "${action}"${given === undefined ? '' : `, not "${given}"`}`);
   if (extra !== undefined) throw new UsageError(`${command}: unexpected argument "${extra}"`);
   const out: { command: C; action: A; data?: string; config?: string } = { command, action };
-  const data = o.values.get('--data');
-  const config = o.values.get('--config');
-  if (data !== undefined) out.data = data;
-  if (config !== undefined) out.config = config;
+  takeDataFolder(o.values, out);
   return out;
 }
 
@@ -331,10 +330,7 @@ function parseClientCert(argv: readonly string[]): Args {
     if (problem) throw new UsageError(`${where}: ${problem}`);
     out.name = name;
   }
-  const data = o.values.get('--data');
-  const config = o.values.get('--config');
-  if (data !== undefined) out.data = data;
-  if (config !== undefined) out.config = config;
+  takeDataFolder(o.values, out);
   const dir = o.values.get('--out');
   if (dir !== undefined) out.out = dir;
   const nssDb = o.values.get('--nss-db');
