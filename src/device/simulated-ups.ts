@@ -8,7 +8,7 @@
 //     goes off (load.off, shutdown.return, shutdown.stayoff), and comes back after the startup delay once
 //     mains are present (shutdown.return, load.on);
 //   - unplug() / plug() make it vanish and return like a USB device (walnut serve: SIGUSR2 toggles).
-// Until the first such act it reports the fixture exactly as recorded, so `upsc` shows what usbhid-ups showed.
+// Every SET_REPORT is logged with its bytes. Until the first such act it reports the fixture exactly as recorded, so `upsc` shows what usbhid-ups showed.
 import { parseDescriptor } from '../hid/descriptor.ts';
 import { readLogical, toPhysical, fromPhysical, writeLogical } from '../hid/report.ts';
 import type { HidField, ParsedDescriptor, ReportType } from '../hid/types.ts';
@@ -31,12 +31,6 @@ export interface SimulationOptions {
   tickMs?: number;
 }
 
-/** A SET_REPORT the driver sent, kept for tests and the log (bounded: the last MAX_WRITES). */
-export interface RecordedWrite {
-  readonly at: number;
-  readonly bytes: Buffer;
-}
-const MAX_WRITES = 256;
 
 // Usages the physics drives (hid-power-device.md §1.4). Page 0x85 ones are unambiguous anywhere; the 0x84-page
 // twins that Tripp Lite uses for the same bits (§1.4 "TLCharging"...) count only inside PresentStatus.
@@ -89,7 +83,6 @@ export class SimulatedUps implements HidTransport {
   readonly descriptor: Buffer;
   readonly label: string;
   readonly ownCommands: ReadonlyMap<string, () => void>;
-  readonly writes: RecordedWrite[] = [];
   private readonly fixture: Fixture;
   private readonly parsed: ParsedDescriptor;
   private readonly options: SimulationOptions;
@@ -170,9 +163,8 @@ export class SimulatedUps implements HidTransport {
     if (!this.feature.has(id) && this.parsed.reportLength('feature', id) <= 1) {
       throw new ReportError('io', `report 0x${hex2(id)}: not a feature report of this device (stall)`);
     }
+    // recorded in the log: the integration tests read the bytes from there (test/device-writes.test.ts)
     const bytes = Buffer.from(report);
-    this.writes.push({ at: Date.now(), bytes });
-    if (this.writes.length > MAX_WRITES) this.writes.shift();
     log.info(`SET_REPORT(Feature) 0x${hex2(id)}: ${bytes.toString('hex')}`);
     this.feature.set(id, bytes);
     this.engage();

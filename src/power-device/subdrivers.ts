@@ -105,7 +105,7 @@ const APC_IDS: IdTable = [
   [APC_VENDOR, 0x0002], // most Back-UPS / Smart-UPS
   [APC_VENDOR, 0x0003], // "5G" Smart-UPS
   [APC_VENDOR, 0x0004], // Smart-UPS with firmware 04.3 (nut#1429)
-  [APC_VENDOR, 0x0005], // placeholder for 2025+ models (nut#3047)
+  [APC_VENDOR, 0x0005], // newer APC models, listed by NUT ahead of their release (nut#3047)
 ];
 
 /** Products that answer with more bytes than their reports declare (apc-hid.c tweak_max_report). */
