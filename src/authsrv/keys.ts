@@ -31,6 +31,8 @@ export const LABEL = {
   p9any: 'dp9r1 p9any',
   session: 'dp9r1 session',
   tlsPsk: 'dp9r1 tls psk',
+  serverFinished: 'dp9r1 server finished',
+  clientFinished: 'dp9r1 client finished',
 } as const;
 
 export const SESSIONLEN = 64;
@@ -102,4 +104,12 @@ export function sessionSecret(kn: Uint8Array, rnc: Uint8Array, rns: Uint8Array, 
 /** The TLS 1.3 external PSK for the session (identity "dp9r1"; reference §6.11). */
 export function tlsPsk(secret: Uint8Array): Uint8Array {
   return hkdf(secret, new Uint8Array(0), LABEL.tlsPsk, new Uint8Array(0), 32);
+}
+
+/** The Finished tags that close a NUT `AUTH` exchange (docs/auth-protocol.md §7.5): HMAC-SHA256 under the session
+ *  secret. They are what makes the p9any binding and the TLS exporter count: a peer whose secret differs (an
+ *  edited offer, a TLS man in the middle) cannot produce the other side's tag. */
+export function finishedTag(secret: Uint8Array, who: 'server' | 'client'): Uint8Array {
+  const label = who === 'server' ? LABEL.serverFinished : LABEL.clientFinished;
+  return new Uint8Array(createHmac('sha256', secret).update(ascii(label)).update(NUL).digest());
 }

@@ -1,0 +1,276 @@
+// One conversation with the AS: the request/reply sequences of docs/auth-protocol.md §7.1 (ticket request with
+// PAK), §7.3 (password change) and §7.4 (AuthNUT), as a state machine over whole messages. authsrv(6) reads a
+// Ticketreq, dispatches on its type and answers with fixed-size replies; so does this, with the sizes of
+// constants.ts. No sockets and no SQLite: the transports (authsrv.ts) feed complete requests (`need` says how
+// many bytes make one) and write back the reply; keys, speaks-for and the lockout come through AsDeps.
+//
+// Every failure a peer can cause is an AuthErr with a fixed text (errors.ts); the reason goes to `deps.log`
+// with the source address, never a key or a password (9front's tr-fail/pak-fail syslog lines).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  ANAMELEN, AuthNUT, AuthOK, AuthPAK, AuthPass, AuthTc, AuthTp, AuthTreq, AuthTs, AuthAc, CHALLEN, CONFIRMLEN, NONCELEN,
+  NUTREQLEN, PAKYLEN, PASSREQLEN, TICKREQLEN,
+} from './constants.ts';
+import { Opener } from './envelope.ts';
+import { AuthError, ERR } from './errors.ts';
+import { decodeNutreq, decodeTicketreq, encodeErrReply, openPasswordreq, sealAuthenticator, sealTicket, type Ticketreq } from './messages.ts';
+import { PakState, confirmationMatches, type PakResult } from './pak.ts';
+import { fakeKey, passwordKey } from './keys.ts';
+
+/** What the AS knows, read fresh for every request (the admin CLI changes it while conversations run). */
+export interface AsDeps {
+  /** DN */
+  readonly dom: Uint8Array;
+  readonly keyseed: Uint8Array;
+  /** K_u of a user, undefined when there is none */
+  userKey(name: Uint8Array): Uint8Array | undefined;
+  /** the random key of a server principal (`upsd`), undefined when there is none */
+  serverKey(name: Uint8Array): Uint8Array | undefined;
+  /** K_u of an opt-in legacy client when `name` is one and `source` is one of its addresses (AuthNUT only) */
+  legacyKey(name: Uint8Array, source: string): Uint8Array | undefined;
+  /** replace K_u (password change) */
+  setUserKey(name: Uint8Array, key: Uint8Array): void;
+  /** may `hostid` hold tickets naming `uid` (IDc ≠ IDr only) */
+  speaksFor(hostid: Uint8Array, uid: Uint8Array): boolean;
+  /** the persistent lockout of src/authsrv/lockout.ts */
+  locked(name: Uint8Array): boolean;
+  /** a check that did not confirm (counted before the confirmation can arrive, undone by `succeeded`) */
+  failed(name: Uint8Array, source: string, why: string): void;
+  succeeded(name: Uint8Array, source: string): void;
+  /** checks a new password against the rules; a problem is sent back as the AuthErr text */
+  newPasswordProblem(name: Uint8Array, password: Uint8Array): string | undefined;
+  /** scrypt runs a few at a time (memory): the caller's queue */
+  derive(password: Uint8Array, name: Uint8Array): Promise<Uint8Array>;
+  log(kind: 'warn' | 'info', source: string, text: string): void;
+  random?: (n: number) => Uint8Array;
+}
+
+/** Where the request came from: AuthNUT only from walnut's own servers on the local socket. */
+export type Transport = 'tcp' | 'local' | 'relay';
+
+export interface Answer {
+  reply: Uint8Array;
+  /** end the conversation after this reply (an error other than a password-change retry) */
+  close: boolean;
+}
+
+/** Bad password-change attempts allowed in one conversation (authsrv(6) lets a client retry; a bound). */
+export const MAX_PASSWORD_TRIES = 3;
+
+type State =
+  | { kind: 'idle' }
+  | { kind: 'paked'; tr: Ticketreq; trBytes: Uint8Array; client: PakResult; server: PakResult | undefined }
+  | { kind: 'passwd'; user: Uint8Array; opener: Opener; tries: number };
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
+const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
+const ok = (...parts: Uint8Array[]): Answer => ({ reply: concat(Uint8Array.of(AuthOK), ...parts), close: false });
+const fail = (text: string, close = true): Answer => ({ reply: encodeErrReply(new AuthError(text)), close });
+const show = (b: Uint8Array): string => JSON.stringify(Buffer.from(b).toString('latin1')).slice(0, 80);
+
+/** Offsets of the Ticketreq fields whose emptiness decides the AuthPAK request size (constants.ts layout). */
+const AUTHID_AT = 1;
+const HOSTID_AT = 1 + ANAMELEN + 64 + CHALLEN;
+
+export class Conversation {
+  readonly #deps: AsDeps;
+  readonly #source: string;
+  readonly #transport: Transport;
+  readonly #random: (n: number) => Uint8Array;
+  #state: State = { kind: 'idle' };
+
+  constructor(deps: AsDeps, source: string, transport: Transport) {
+    this.#deps = deps;
+    this.#source = source;
+    this.#transport = transport;
+    this.#random = deps.random ?? ((n) => new Uint8Array(randomBytes(n)));
+  }
+
+  /** Bytes that make the next request, given the first bytes buffered so far (a stream transport calls this
+   *  until it has them all). */
+  need(head: Uint8Array): number {
+    switch (this.#state.kind) {
+      case 'paked':
+        return CONFIRMLEN + TICKREQLEN;
+      case 'passwd':
+        return PASSREQLEN;
+      case 'idle':
+        if (head.length < 1) return 1;
+        if (head[0] === AuthNUT && this.#transport === 'local') return NUTREQLEN + PAKYLEN;
+        if (head[0] !== AuthPAK) return 1; // refused as soon as it is seen
+        if (head.length < TICKREQLEN) return TICKREQLEN;
+        // YAs is there when the request names a server, YAc when it names a client (§7.1, §7.3)
+        return TICKREQLEN + (head[AUTHID_AT] !== 0 ? PAKYLEN : 0) + (head[HOSTID_AT] !== 0 ? PAKYLEN : 0);
+    }
+  }
+
+  /** The peer went away. An unconfirmed PAK was already counted as a failure when it started. */
+  end(): void {
+    this.#state = { kind: 'idle' };
+  }
+
+  async handle(req: Uint8Array): Promise<Answer> {
+    const state = this.#state;
+    try {
+      switch (state.kind) {
+        case 'idle':
+          if (req[0] === AuthPAK) return this.#pak(req);
+          if (req[0] === AuthNUT && this.#transport === 'local') return await this.#nut(req);
+          this.#deps.log('warn', this.#source, `refused request type ${req[0]} (dp9r1 serves AuthPAK only)`);
+          return fail(ERR.ticketreq);
+        case 'paked':
+          return this.#ticket(state, req);
+        case 'passwd':
+          return await this.#passwd(state, req);
+      }
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      this.#state = { kind: 'idle' };
+      this.#deps.log('warn', this.#source, `${state.kind}: ${err.text}`);
+      return fail(err.text);
+    }
+  }
+
+  /** §7.1 / §7.3 first step: PAK with the server (if named) and the client, answered with YBs, YBc and cBc. */
+  #pak(req: Uint8Array): Answer {
+    const d = this.#deps;
+    const tr = decodeTicketreq(req.subarray(0, TICKREQLEN));
+    if (!equalBytes(tr.authdom, d.dom)) throw new AuthError(ERR.pak);
+    if (tr.hostid.length === 0 || tr.uid.length === 0) throw new AuthError(ERR.ticketreq);
+    let off = TICKREQLEN;
+    let server: PakResult | undefined;
+    let ybs: Uint8Array | undefined;
+    if (tr.authid.length > 0) {
+      // an unknown server gets a stable fake key: the reply looks the same, its ticket opens nowhere
+      const key = d.serverKey(tr.authid) ?? fakeKey(d.keyseed, d.dom, concat(Uint8Array.of(0x73), tr.authid));
+      const pak = new PakState('as', { key, dom: d.dom, id: tr.authid }, this.#random);
+      ybs = pak.y;
+      server = pak.finish(req.subarray(off, off + PAKYLEN));
+      off += PAKYLEN;
+    }
+    // The client's key: the stored one, or the fake one for an unknown name, or (locked out) a fresh random one
+    // so that not even the right password confirms. All three take the same path from here.
+    const stored = d.userKey(tr.hostid);
+    const fake = fakeKey(d.keyseed, d.dom, tr.hostid);
+    const locked = d.locked(tr.hostid);
+    const key = locked ? this.#random(32) : (stored ?? fake);
+    const pak = new PakState('as', { key, dom: d.dom, id: tr.hostid }, this.#random);
+    const client = pak.finish(req.subarray(off, off + PAKYLEN));
+    // Counted now, undone by a correct cA: a guesser who stops after reading cB has still spent a guess (§5).
+    if (!locked) d.failed(tr.hostid, this.#source, stored ? 'PAK not confirmed' : 'unknown user');
+    else d.log('warn', this.#source, `user ${show(tr.hostid)} is locked out: PAK answered with a random key`);
+    this.#state = { kind: 'paked', tr, trBytes: req.slice(0, TICKREQLEN), client, server };
+    return ok(...(ybs ? [ybs] : []), pak.y, client.confirmAS);
+  }
+
+  /** §7.1 / §7.3 second step: cAc and the same Ticketreq as AuthTreq (tickets) or AuthPass (password change). */
+  #ticket(state: Extract<State, { kind: 'paked' }>, req: Uint8Array): Answer {
+    const d = this.#deps;
+    this.#state = { kind: 'idle' };
+    const cac = req.subarray(0, CONFIRMLEN);
+    const trBytes = req.subarray(CONFIRMLEN);
+    const wanted = state.tr.authid.length > 0 ? AuthTreq : AuthPass;
+    // the same request as the PAK's but for the type byte
+    const same = trBytes[0] === wanted && equalBytes(trBytes.subarray(1), state.trBytes.subarray(1));
+    if (!confirmationMatches(state.client.confirmClient, cac)) {
+      d.log('warn', this.#source, `user ${show(state.tr.hostid)}: key confirmation failed (wrong password, unknown user or locked out)`);
+      return fail(ERR.pak);
+    }
+    if (!same) throw new AuthError(ERR.ticketreq);
+    d.succeeded(state.tr.hostid, this.#source);
+    const tr = state.tr;
+    const kn = this.#random(NONCELEN);
+    if (wanted === AuthPass) {
+      if (!equalBytes(tr.hostid, tr.uid)) throw new AuthError(ERR.ticketreq); // only one's own password
+      const tp = sealTicket(state.client.key, AuthTp, { chal: tr.chal, cuid: tr.hostid, suid: tr.hostid, key: kn }, d.dom);
+      this.#state = { kind: 'passwd', user: tr.hostid, opener: new Opener(kn, d.dom), tries: 0 };
+      return ok(tp);
+    }
+    // IDc = IDr, or speaks-for; otherwise both tickets under fresh random keys: same reply shape, and the
+    // tickets open for nobody (9front, reference §3.3)
+    const allowed = equalBytes(tr.hostid, tr.uid) || d.speaksFor(tr.hostid, tr.uid);
+    let kc = state.client.key;
+    let ks = state.server!.key;
+    if (!allowed) {
+      d.log('warn', this.#source, `${show(tr.hostid)} may not speak for ${show(tr.uid)}: tickets sealed under random keys`);
+      kc = this.#random(32);
+      ks = this.#random(32);
+    } else {
+      d.log('info', this.#source, `ticket: ${show(tr.hostid)} as ${show(tr.uid)} for server ${show(tr.authid)}`);
+    }
+    const body = { chal: tr.chal, cuid: tr.uid, suid: tr.uid, key: kn };
+    return ok(sealTicket(kc, AuthTc, body, d.dom), sealTicket(ks, AuthTs, body, d.dom));
+  }
+
+  /** §7.3 loop: Passwordreqs under Kn until one is accepted. */
+  async #passwd(state: Extract<State, { kind: 'passwd' }>, req: Uint8Array): Promise<Answer> {
+    const d = this.#deps;
+    const pr = openPasswordreq(state.opener, req); // a replayed or forged one: AuthError, conversation over
+    const derived = await d.derive(pr.old, state.user);
+    const stored = d.userKey(state.user);
+    if (stored === undefined || !equalBytes(stored, derived)) {
+      d.failed(state.user, this.#source, 'wrong old password in a password change');
+      return this.#retry(state, ERR.pak);
+    }
+    const problem = d.newPasswordProblem(state.user, pr.new);
+    if (problem !== undefined) return this.#retry(state, problem);
+    d.setUserKey(state.user, await d.derive(pr.new, state.user));
+    d.log('info', this.#source, `user ${show(state.user)} changed their password`);
+    this.#state = { kind: 'idle' };
+    return ok();
+  }
+
+  #retry(state: Extract<State, { kind: 'passwd' }>, text: string): Answer {
+    state.tries++;
+    const last = state.tries >= MAX_PASSWORD_TRIES;
+    if (last) this.#state = { kind: 'idle' };
+    return fail(text, last);
+  }
+
+  /** §7.4: a NUT PASSWORD, checked here; the answer is a ticket for the user under the server's PAK key. */
+  async #nut(req: Uint8Array): Promise<Answer> {
+    const d = this.#deps;
+    let decoded: { tr: Ticketreq; password: Uint8Array };
+    try {
+      decoded = decodeNutreq(req.subarray(0, NUTREQLEN));
+    } catch {
+      throw new AuthError(ERR.nutreq);
+    }
+    const { tr, password } = decoded;
+    const serverKey = d.serverKey(tr.authid);
+    if (serverKey === undefined || !equalBytes(tr.authid, tr.hostid) || !equalBytes(tr.authdom, d.dom) || tr.uid.length === 0) {
+      throw new AuthError(ERR.nutreq);
+    }
+    const user = tr.uid;
+    // same work for every outcome: the fake key is made and scrypt runs whatever the name
+    const legacy = d.legacyKey(user, this.#source);
+    const stored = legacy ?? d.userKey(user);
+    const fake = fakeKey(d.keyseed, d.dom, user);
+    const locked = d.locked(user);
+    const derived = await d.derive(password, user);
+    const match = equalBytes(stored ?? fake, derived) && stored !== undefined && !locked;
+    if (!match) {
+      if (locked) d.log('warn', this.#source, `user ${show(user)} is locked out: NUT password refused unchecked`);
+      else d.failed(user, this.#source, stored ? 'wrong NUT password' : 'unknown user');
+      return fail(ERR.pak, false);
+    }
+    d.succeeded(user, this.#source);
+    const pak = new PakState('as', { key: serverKey, dom: d.dom, id: tr.authid }, this.#random);
+    const server = pak.finish(req.subarray(NUTREQLEN, NUTREQLEN + PAKYLEN));
+    const kn = this.#random(NONCELEN);
+    const ts = sealTicket(server.key, AuthTs, { chal: tr.chal, cuid: user, suid: user, key: kn }, d.dom);
+    const ac = sealAuthenticator(kn, AuthAc, { chal: tr.chal, rand: this.#random(NONCELEN) }, d.dom);
+    return ok(pak.y, ts, ac);
+  }
+}
+
+/** Reply sizes (for a reader that relays or a test that checks shapes). */
+export const REPLY = {
+  pakClientOnly: 1 + PAKYLEN + CONFIRMLEN,
+  pakWithServer: 1 + PAKYLEN + PAKYLEN + CONFIRMLEN,
+  tickets: 1 + 204 + 204,
+  passwordTicket: 1 + 204,
+  nut: 1 + PAKYLEN + 204 + 76,
+  ok: 1,
+} as const;
+

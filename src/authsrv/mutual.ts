@@ -1,0 +1,325 @@
+// The two ends of a dp9r1 conversation that go through a server: p9any (§6), mutual authentication (§7.2) with
+// the Finished tags of a NUT `AUTH` exchange (§7.5), and the password-change client (§7.3). Pure state
+// machines over whole messages: the NUT server (src/nut/auth-command.ts) and the CLI (src/cli/auth-client.ts)
+// carry the bytes. Each object is single use; any misstep throws AuthError and the object is spent.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  AUTHENTLEN, AuthAc, AuthAs, AuthErr, AuthOK, AuthPAK, AuthPass, AuthTc, AuthTp, AuthTreq, AuthTs, CHALLEN, CONFIRMLEN,
+  DOMLEN, ERRREPLYLEN, NONCELEN, PAKYLEN, PROTO, TICKETLEN, TICKREQLEN,
+} from './constants.ts';
+import { Sealer } from './envelope.ts';
+import { AuthError, ERR } from './errors.ts';
+import {
+  decodeReplyHead, decodeTicketreq, encodeTicketreq, openAuthenticator, openTicket, sealAuthenticator, sealPasswordreq,
+} from './messages.ts';
+import { PakState, confirmationMatches, type PakResult } from './pak.ts';
+import { finishedTag, p9anyBinding, passwordKey, sessionSecret } from './keys.ts';
+
+type Random = (n: number) => Uint8Array;
+const defaultRandom: Random = (n) => new Uint8Array(randomBytes(n));
+const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
+const latin1 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
+const NUL = Uint8Array.of(0);
+
+/** An auth domain: 1-64 bytes of letters, digits, '.', '-' and '_' (it appears in a NUT word and a p9any
+ *  offer, where a space or '@' would be ambiguous). */
+export const DOMAIN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function domainProblem(dom: string): string | undefined {
+  if (Buffer.byteLength(dom) > DOMLEN || !DOMAIN.test(dom)) return 'an auth domain is 1-64 letters, digits, ".", "-" or "_"';
+  return undefined;
+}
+
+/** p9any v.2 (§6): the server offers exactly one protocol. */
+export const offerFor = (dom: string): string => `v.2 ${PROTO}@${dom}`;
+export const choiceFor = (dom: string): string => `${PROTO} ${dom}`;
+
+/** The client's side of p9any: the domain offered for dp9r1, refusing anything else (v.1, other protocols
+ *  only, a malformed domain). Other protocols in the offer are ignored: dp9r1 is the only one walnut speaks. */
+export function chooseFromOffer(offer: string): string {
+  const words = offer.split(' ');
+  if (words[0] !== 'v.2') throw new AuthError(ERR.reply);
+  for (const w of words.slice(1)) {
+    const at = w.indexOf('@');
+    if (at < 0) continue;
+    if (w.slice(0, at) === PROTO && domainProblem(w.slice(at + 1)) === undefined) return w.slice(at + 1);
+  }
+  throw new AuthError(ERR.reply);
+}
+
+const bindingOf = (offer: string, choice: string): Uint8Array => p9anyBinding(concat(latin1(offer), NUL), concat(latin1(choice), NUL));
+
+/** Sizes of the messages the NUT `AUTH` lines carry (§7.5). */
+export const MSG = {
+  chc: CHALLEN,
+  serverStart: TICKREQLEN + PAKYLEN, // TR ‖ YAs
+  clientFinish: PAKYLEN + TICKETLEN + AUTHENTLEN, // YBs ‖ Ts ‖ Ac
+  serverFinish: AUTHENTLEN + CONFIRMLEN, // As ‖ server Finished
+  clientConfirm: CONFIRMLEN,
+} as const;
+
+// ---- the server (the NUT server, IDs "upsd") -------------------------------------------------------------
+
+export interface ServerAuthOptions {
+  /** IDs and its random key; the AS holds the same key */
+  id: Uint8Array;
+  key: Uint8Array;
+  dom: string;
+  random?: Random;
+}
+
+type Step = 'offer' | 'chosen' | 'started' | 'finished' | 'done' | 'spent';
+
+export class ServerAuth {
+  readonly offer: string;
+  readonly #o: ServerAuthOptions;
+  readonly #dom: Uint8Array;
+  readonly #random: Random;
+  #step: Step = 'offer';
+  #binding: Uint8Array | undefined;
+  #chc: Uint8Array | undefined;
+  #chs: Uint8Array | undefined;
+  #pak: PakState | undefined;
+  #secret: Uint8Array | undefined;
+  #suid: Uint8Array | undefined;
+
+  constructor(o: ServerAuthOptions) {
+    this.#o = o;
+    this.#dom = latin1(o.dom);
+    this.#random = o.random ?? defaultRandom;
+    this.offer = offerFor(o.dom);
+  }
+
+  #expect(step: Step): void {
+    if (this.#step !== step) {
+      this.#step = 'spent';
+      throw new AuthError(ERR.reply);
+    }
+  }
+
+  /** p9any: the client's choice must be dp9r1 in the offered domain. */
+  choose(choice: string): void {
+    this.#expect('offer');
+    if (choice !== choiceFor(this.#o.dom)) {
+      this.#step = 'spent';
+      throw new AuthError(ERR.reply);
+    }
+    this.#binding = bindingOf(this.offer, choice);
+    this.#step = 'chosen';
+  }
+
+  /** CHc in, TR{AuthPAK, IDs, DN, CHs, -, -} ‖ YAs out. */
+  start(chc: Uint8Array): Uint8Array {
+    this.#expect('chosen');
+    if (chc.length !== CHALLEN) throw new AuthError(ERR.reply);
+    this.#chc = Uint8Array.from(chc);
+    this.#chs = this.#random(CHALLEN);
+    this.#pak = new PakState('client', { key: this.#o.key, dom: this.#dom, id: this.#o.id }, this.#random);
+    const tr = encodeTicketreq({ type: AuthPAK, authid: this.#o.id, authdom: this.#dom, chal: this.#chs, hostid: new Uint8Array(0), uid: new Uint8Array(0) });
+    this.#step = 'started';
+    return concat(tr, this.#pak.y);
+  }
+
+  /** YBs ‖ Ts ‖ Ac in; As ‖ server Finished out. `exporter`: the TLS exporter when the NUT session runs inside
+   *  TLS (channel binding, §4.3). */
+  finish(msg: Uint8Array, exporter?: Uint8Array): Uint8Array {
+    this.#expect('started');
+    this.#step = 'spent';
+    if (msg.length !== MSG.clientFinish) throw new AuthError(ERR.ticket);
+    const pak = this.#pak!.finish(msg.subarray(0, PAKYLEN));
+    const ts = openTicket(pak.key, AuthTs, msg.subarray(PAKYLEN, PAKYLEN + TICKETLEN), this.#dom);
+    if (!equalBytes(ts.chal, this.#chs!) || ts.suid.length === 0) throw new AuthError(ERR.ticket);
+    const ac = openAuthenticator(ts.key, AuthAc, msg.subarray(PAKYLEN + TICKETLEN), this.#dom);
+    if (!equalBytes(ac.chal, this.#chs!)) throw new AuthError(ERR.authenticator);
+    const rns = this.#random(NONCELEN);
+    const as = sealAuthenticator(ts.key, AuthAs, { chal: this.#chc!, rand: rns }, this.#dom);
+    this.#secret = sessionSecret(ts.key, ac.rand, rns, this.#binding!, exporter);
+    this.#suid = ts.suid;
+    this.#step = 'finished';
+    return concat(as, finishedTag(this.#secret, 'server'));
+  }
+
+  /** The client's Finished tag in; the authenticated user (the ticket's suid) out. */
+  confirm(tag: Uint8Array): Uint8Array {
+    this.#expect('finished');
+    this.#step = 'spent';
+    if (!confirmationMatches(finishedTag(this.#secret!, 'client'), tag)) throw new AuthError(ERR.authenticator);
+    this.#step = 'done';
+    return this.#suid!;
+  }
+
+  /** The session secret, once confirmed (for a later TLS PSK or data protection). */
+  get secret(): Uint8Array | undefined {
+    return this.#step === 'done' ? this.#secret : undefined;
+  }
+}
+
+// ---- the client (walnut auth ping / upsc) ----------------------------------------------------------------
+
+export interface ClientAuthOptions {
+  /** IDc = IDr: the user, as bytes */
+  user: Uint8Array;
+  password: Uint8Array;
+  random?: Random;
+}
+
+/** Reads an AS reply: AuthOK and exactly `size` bytes, or the AuthErr text thrown. */
+export function asReply(reply: Uint8Array, size: number): Uint8Array {
+  if (reply[0] === AuthErr && reply.length === ERRREPLYLEN) decodeReplyHead(reply); // throws the AuthErr text
+  if (reply.length !== size || reply[0] !== AuthOK) throw new AuthError(ERR.reply);
+  return reply.subarray(1);
+}
+
+export class ClientAuth {
+  readonly #o: ClientAuthOptions;
+  readonly #random: Random;
+  #dom: Uint8Array | undefined;
+  #binding: Uint8Array | undefined;
+  #key: Uint8Array | undefined;
+  #chc: Uint8Array | undefined;
+  #tr: Uint8Array | undefined;
+  #yas: Uint8Array | undefined;
+  #pak: PakState | undefined;
+  #paked: PakResult | undefined;
+  #ybs: Uint8Array | undefined;
+  #kn: Uint8Array | undefined;
+  #rnc: Uint8Array | undefined;
+  #suid: Uint8Array | undefined;
+
+  constructor(o: ClientAuthOptions) {
+    this.#o = o;
+    this.#random = o.random ?? defaultRandom;
+  }
+
+  /** p9any: the offer line's value in, the choice to send out; derives K_u for the offered domain. */
+  async choose(offer: string): Promise<string> {
+    const dom = chooseFromOffer(offer);
+    const choice = choiceFor(dom);
+    this.#dom = latin1(dom);
+    this.#binding = bindingOf(offer, choice);
+    this.#key = await passwordKey(this.#o.password, this.#dom, this.#o.user);
+    return choice;
+  }
+
+  get domain(): string | undefined {
+    return this.#dom === undefined ? undefined : Buffer.from(this.#dom).toString('latin1');
+  }
+
+  start(): Uint8Array {
+    this.#chc = this.#random(CHALLEN);
+    return this.#chc;
+  }
+
+  /** The server's TR ‖ YAs in; the §7.1 first request to the AS out (TR with IDc = IDr = user ‖ YAs ‖ YAc). */
+  asRequest(serverStart: Uint8Array): Uint8Array {
+    if (serverStart.length !== MSG.serverStart || this.#key === undefined) throw new AuthError(ERR.reply);
+    const tr = decodeTicketreq(serverStart.subarray(0, TICKREQLEN));
+    if (tr.type !== AuthPAK || tr.authid.length === 0 || !equalBytes(tr.authdom, this.#dom!)) throw new AuthError(ERR.reply);
+    this.#pak = new PakState('client', { key: this.#key, dom: this.#dom!, id: this.#o.user }, this.#random);
+    const mine = { ...tr, hostid: this.#o.user, uid: this.#o.user };
+    this.#tr = encodeTicketreq(mine);
+    this.#yas = serverStart.slice(TICKREQLEN);
+    return concat(this.#tr, this.#yas, this.#pak.y);
+  }
+
+  /** The AS's AuthOK ‖ YBs ‖ YBc ‖ cBc in; cAc ‖ TR{AuthTreq} out. A wrong password (or unknown user, or a
+   *  locked-out one) fails here: cBc does not match, and the client says nothing the AS could use. */
+  asConfirm(reply: Uint8Array): Uint8Array {
+    const body = asReply(reply, 1 + 3 * PAKYLEN);
+    this.#ybs = body.slice(0, PAKYLEN);
+    this.#paked = this.#pak!.finish(body.subarray(PAKYLEN, 2 * PAKYLEN));
+    if (!confirmationMatches(this.#paked.confirmAS, body.subarray(2 * PAKYLEN))) throw new AuthError(ERR.pak);
+    const treq = Uint8Array.from(this.#tr!);
+    treq[0] = AuthTreq;
+    return concat(this.#paked.confirmClient, treq);
+  }
+
+  /** The AS's AuthOK ‖ Tc ‖ Ts in; YBs ‖ Ts ‖ Ac for the server out. */
+  asTickets(reply: Uint8Array): Uint8Array {
+    const body = asReply(reply, 1 + 2 * TICKETLEN);
+    const tr = decodeTicketreq(this.#tr!);
+    const tc = openTicket(this.#paked!.key, AuthTc, body.subarray(0, TICKETLEN), this.#dom!);
+    if (!equalBytes(tc.chal, tr.chal) || !equalBytes(tc.suid, this.#o.user)) throw new AuthError(ERR.ticket);
+    this.#kn = tc.key;
+    this.#suid = tc.suid;
+    this.#rnc = this.#random(NONCELEN);
+    const ac = sealAuthenticator(tc.key, AuthAc, { chal: tr.chal, rand: this.#rnc }, this.#dom!);
+    return concat(this.#ybs!, body.subarray(TICKETLEN), ac);
+  }
+
+  /** As ‖ server Finished in (the server proved it holds Kn and saw our CHc); our Finished out. */
+  finish(msg: Uint8Array, exporter?: Uint8Array): Uint8Array {
+    if (msg.length !== MSG.serverFinish || this.#kn === undefined) throw new AuthError(ERR.authenticator);
+    const as = openAuthenticator(this.#kn, AuthAs, msg.subarray(0, AUTHENTLEN), this.#dom!);
+    if (!equalBytes(as.chal, this.#chc!)) throw new AuthError(ERR.authenticator);
+    const secret = sessionSecret(this.#kn, this.#rnc!, as.rand, this.#binding!, exporter);
+    if (!confirmationMatches(finishedTag(secret, 'server'), msg.subarray(AUTHENTLEN))) throw new AuthError(ERR.authenticator);
+    return finishedTag(secret, 'client');
+  }
+
+  get user(): Uint8Array | undefined {
+    return this.#suid;
+  }
+}
+
+// ---- password change (walnut passwd) -----------------------------------------------------------------------
+
+export interface PasswdOptions {
+  user: Uint8Array;
+  oldPassword: Uint8Array;
+  newPassword: Uint8Array;
+  random?: Random;
+}
+
+export class PasswdClient {
+  readonly #o: PasswdOptions;
+  readonly #random: Random;
+  #dom: Uint8Array | undefined;
+  #tr: Uint8Array | undefined;
+  #pak: PakState | undefined;
+  #paked: PakResult | undefined;
+  #sealer: Sealer | undefined;
+
+  constructor(o: PasswdOptions) {
+    this.#o = o;
+    this.#random = o.random ?? defaultRandom;
+  }
+
+  /** The domain (from p9any) in; TR{AuthPAK, -, DN, CHc, IDc, IDc} ‖ YAc out. */
+  async request(dom: string): Promise<Uint8Array> {
+    this.#dom = latin1(dom);
+    const key = await passwordKey(this.#o.oldPassword, this.#dom, this.#o.user);
+    this.#pak = new PakState('client', { key, dom: this.#dom, id: this.#o.user }, this.#random);
+    this.#tr = encodeTicketreq({ type: AuthPAK, authid: new Uint8Array(0), authdom: this.#dom, chal: this.#random(CHALLEN), hostid: this.#o.user, uid: this.#o.user });
+    return concat(this.#tr, this.#pak.y);
+  }
+
+  /** AuthOK ‖ YBc ‖ cBc in; cAc ‖ TR{AuthPass} out. A wrong old password fails here. */
+  confirm(reply: Uint8Array): Uint8Array {
+    const body = asReply(reply, 1 + 2 * PAKYLEN);
+    this.#paked = this.#pak!.finish(body.subarray(0, PAKYLEN));
+    if (!confirmationMatches(this.#paked.confirmAS, body.subarray(PAKYLEN))) throw new AuthError(ERR.pak);
+    const pass = Uint8Array.from(this.#tr!);
+    pass[0] = AuthPass;
+    return concat(this.#paked.confirmClient, pass);
+  }
+
+  /** AuthOK ‖ Tp in; the sealed Passwordreq out. Call again (with the next new password) after a refusal. */
+  passwordRequest(reply: Uint8Array | undefined, newPassword = this.#o.newPassword): Uint8Array {
+    if (reply !== undefined) {
+      const body = asReply(reply, 1 + TICKETLEN);
+      const tp = openTicket(this.#paked!.key, AuthTp, body, this.#dom!);
+      const tr = decodeTicketreq(this.#tr!);
+      if (!equalBytes(tp.chal, tr.chal) || !equalBytes(tp.suid, this.#o.user)) throw new AuthError(ERR.ticket);
+      this.#sealer = new Sealer(tp.key, this.#dom!);
+    }
+    if (this.#sealer === undefined) throw new AuthError(ERR.reply);
+    return sealPasswordreq(this.#sealer, { old: this.#o.oldPassword, new: newPassword, changesecret: false, secret: new Uint8Array(32) });
+  }
+
+  /** AuthOK (changed) or the AuthErr text thrown (e.g. a rule the new password breaks). */
+  done(reply: Uint8Array): void {
+    asReply(reply, 1);
+  }
+}
