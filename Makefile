@@ -61,6 +61,7 @@ bench: sea
 	bash bench/run.sh
 	$(NODE24) bench/hidbench.ts
 	$(NODE24) bench/tlsbench.ts
+	$(NODE24) bench/authbench.ts
 
 clean:
 	rm -rf out dist

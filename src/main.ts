@@ -7,6 +7,9 @@ import { logCommand } from './cli/log.ts';
 import { fsdCommand } from './cli/fsd.ts';
 import { caCommand, clientCertCommand } from './cli/client-cert.ts';
 import { ConfigError } from './config/config.ts';
+import { authsrvCommand } from './cli/authsrv.ts';
+import { authClientCommand } from './cli/auth-client.ts';
+import { authAdminCommand } from './cli/auth-admin.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args;
@@ -41,18 +44,28 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'fsd':
     case 'client-cert':
     case 'ca':
+    case 'authsrv':
+    case 'auth-ping':
+    case 'passwd':
+    case 'upsc':
+    case 'auth-admin':
       try {
+        if (args.command === 'authsrv') return await authsrvCommand(args);
+        if (args.command === 'auth-admin') return await authAdminCommand(args);
         if (args.command === 'fsd') return await fsdCommand(args);
         if (args.command === 'client-cert') return await clientCertCommand(args);
         if (args.command === 'ca') return await caCommand(args);
-        return args.command === 'user' ? await userCommand(args) : await logCommand(args);
+        if (args.command === 'user') return await userCommand(args);
+        if (args.command === 'log') return await logCommand(args);
+        return await authClientCommand(args);
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`walnut: configuration: ${err.message}\n`);
           return EXIT.config;
         }
         if (err instanceof CliError) {
-          process.stderr.write(`walnut: ${args.command}: ${err.message}\n`);
+          const what = args.command === 'auth-ping' ? 'auth ping' : args.command === 'auth-admin' ? args.action.replace('-', ' ') : args.command;
+          process.stderr.write(`walnut: ${what}: ${err.message}\n`);
           return err.exitCode;
         }
         throw err;

@@ -6,13 +6,16 @@
 // 1. Attempts from one source address run one at a time (a guesser gains nothing from parallel connections).
 // 2. The throttle's delay for this source and name is waited out (the reply is late; the connection is paused,
 //    nobody else waits). An attempt whose connection closed meanwhile is dropped unchecked.
-// 3. The principal is read from the database (fresh: CLI changes apply at once). An unknown, disabled or
-//    keyless principal is checked against a dummy verifier of the same cost, so every failure costs one scrypt
-//    and replies the same `ERR ACCESS-DENIED` (auth-plan9-and-modern.md §3.1).
-// 4. Failure: counted against the source and the name, logged with the source (never the password).
+// 3. The password goes to the authentication server (AuthNUT, docs/auth-protocol.md §7.4), the one audited place
+//    every credential check passes: it runs scrypt for known and unknown names alike, applies its lockout and
+//    answers with a ticket for the user this server opens with its own key. This process never sees a key.
+// 4. The principal is read from walnut.db (fresh: CLI changes apply at once); an unknown or disabled principal
+//    fails whatever the AS said, with the same `ERR ACCESS-DENIED` (auth-plan9-and-modern.md §3.1).
+// 5. Failure: counted against the source and the name, logged with the source (never the password).
 //    Success: the roles decide the right (upsd.users semantics, roles.ts).
-// A connection's later actions reuse its check while the database still holds the verifier it was checked
-// against (one scrypt per connection, not per command); the principal's status and roles are read every time.
+// A connection's later actions reuse its check while the principal's updated_at is unchanged (one AS check
+// per connection, not per command; `walnut user passwd` moves updated_at); status and roles are read every
+// time. A session that proved itself with a ticket (NUT AUTH) is authorised by `allowedUser`: roles only.
 import type { AuthPeer, Authorizer, Right } from '../nut/commands.ts';
 import { logger } from '../util/log.ts';
 import { AddressList, canonicalAddress } from './address.ts';
@@ -20,7 +23,9 @@ import { showBytes, wordBytes } from './bytes.ts';
 import { LoginThrottle } from './throttle.ts';
 import { allows, describeRight, noRoles, type Roles } from './roles.ts';
 import type { PrincipalStore } from './principals.ts';
-import { DEFAULT_SCRYPT, createVerifier, dummyVerifier, verifyPassword, weakerThan, type ScryptParams, type Verifier } from './verifier.ts';
+
+/** The AS's verdict on a NUT password (src/authsrv/local-client.ts): the user its ticket names, or undefined. */
+export type PasswordCheck = (name: Buffer, password: Buffer, source: string) => Promise<Uint8Array | undefined>;
 
 const log = logger('auth');
 
@@ -42,26 +47,25 @@ const LEGACY_ROLES: Roles = { ...noRoles(), upsmon: 'secondary' };
 
 interface LegacyEntry {
   name: Buffer;
-  verifier: Verifier;
   from: AddressList;
   fromText: string;
 }
 
-/** What one check compares against (see DbAuthorizer.target). */
+/** Whose roles a check grants (see DbAuthorizer.target). */
 interface Target {
-  verifier: Verifier;
   roles: Roles;
-  /** set when the check fails whatever the password (unknown, disabled, keyless, legacy name elsewhere) */
+  /** set when the check fails whatever the password (unknown, disabled, legacy name elsewhere) */
   reason?: string;
-  principalId?: number;
+  /** the principal's updated_at: a cached check stands while it is unchanged */
+  version: number;
   legacy?: LegacyEntry;
 }
 
-/** The last check on a connection: its words, the verifier material it was checked against, the outcome. */
+/** The last check on a connection: its words, the principal version it was checked against, the outcome. */
 interface Checked {
   username: string;
   password: string;
-  material: Buffer;
+  version: number;
   match: boolean;
 }
 
@@ -69,11 +73,12 @@ const where = (peer: AuthPeer): string => (peer.port === undefined ? peer.addres
 
 export interface DbAuthorizerOptions {
   store: PrincipalStore;
+  /** the authentication server's check */
+  check: PasswordCheck;
   throttle?: LoginThrottle;
-  legacyClients?: readonly LegacyClient[];
+  /** names and addresses only: the AS holds their keys and checks their passwords */
+  legacyClients?: readonly Pick<LegacyClient, 'username' | 'from'>[];
   events?: EventSink;
-  /** cost of new and dummy verifiers (tests lower it; production keeps the default) */
-  scrypt?: ScryptParams;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -84,8 +89,7 @@ export class DbAuthorizer implements Authorizer {
   private readonly store: PrincipalStore;
   private readonly legacy: LegacyEntry[];
   private readonly events: EventSink | undefined;
-  private readonly params: ScryptParams;
-  private readonly dummy: Verifier;
+  private readonly check: PasswordCheck;
   private readonly sleep: (ms: number) => Promise<void>;
   /** the last queued attempt per source: attempts from one source run one after the other */
   private readonly queues = new Map<string, Promise<void>>();
@@ -96,23 +100,15 @@ export class DbAuthorizer implements Authorizer {
     this.store = options.store;
     this.throttle = options.throttle ?? new LoginThrottle();
     this.events = options.events;
-    this.params = options.scrypt ?? DEFAULT_SCRYPT;
-    this.dummy = dummyVerifier(this.params);
+    this.check = options.check;
     this.sleep = options.sleep ?? defaultSleep;
     this.legacy = legacy;
   }
 
-  /** Derives the legacy entries' verifiers (their passwords are not kept in memory past this). */
   static async create(options: DbAuthorizerOptions): Promise<DbAuthorizer> {
-    const params = options.scrypt ?? DEFAULT_SCRYPT;
     const legacy: LegacyEntry[] = [];
     for (const c of options.legacyClients ?? []) {
-      legacy.push({
-        name: Buffer.from(c.username, 'utf8'),
-        verifier: await createVerifier(Buffer.from(c.password, 'utf8'), params),
-        from: new AddressList(c.from),
-        fromText: c.from.join(', '),
-      });
+      legacy.push({ name: Buffer.from(c.username, 'utf8'), from: new AddressList(c.from), fromText: c.from.join(', ') });
     }
     const authorizer = new DbAuthorizer(options, legacy);
     for (const l of legacy) {
@@ -134,7 +130,7 @@ export class DbAuthorizer implements Authorizer {
     const cached = this.checked.get(peer);
     if (cached && cached.username === username && cached.password === password) {
       const target = this.target(name, peer);
-      if (target.verifier.material.equals(cached.material)) {
+      if (target.version === cached.version) {
         return Promise.resolve(this.decide(name, right, peer, target, cached.match, false));
       }
     }
@@ -156,18 +152,29 @@ export class DbAuthorizer implements Authorizer {
     return result;
   }
 
-  /** What a name is checked against from this peer: a legacy entry (from its addresses only), an active
-   *  principal's verifier, or the dummy with the reason the check must fail whatever the password. */
+  /** Whose roles a name gets from this peer: a legacy entry (from its addresses only) or an active principal;
+   *  else the reason the check must fail whatever the password. */
   private target(name: Buffer, peer: AuthPeer): Target {
     const legacy = this.legacy.find((l) => l.name.equals(name));
-    if (legacy && legacy.from.has(peer.address)) return { verifier: legacy.verifier, roles: LEGACY_ROLES, legacy };
+    if (legacy && legacy.from.has(peer.address)) return { roles: LEGACY_ROLES, version: 0, legacy };
     const record = this.store.find(name);
     let reason: string | undefined;
     if (!record) reason = legacy ? 'legacy client not allowed from this address' : 'unknown user';
     else if (record.principal.status !== 'active') reason = 'user disabled';
-    else if (!record.verifier) reason = record.verifierProblem ? `unusable verifier (${record.verifierProblem})` : 'no password set';
-    if (reason !== undefined) return { verifier: this.dummy, roles: noRoles(), reason };
-    return { verifier: record!.verifier!, roles: record!.principal.roles, principalId: record!.principal.id };
+    if (reason !== undefined) return { roles: noRoles(), reason, version: -1 };
+    return { roles: record!.principal.roles, version: record!.principal.updatedAt };
+  }
+
+  /** A session proved by a ticket: the AS already checked who it is; roles and status decide. */
+  allowedUser(username: string, right: Right, peer: AuthPeer): boolean {
+    const name = wordBytes(username);
+    const target = this.target(name, peer);
+    if (target.legacy) return false; // legacy entries never hold tickets
+    if (target.reason !== undefined) {
+      log.warn(`${where(peer)}: ticket user ${showBytes(name)}: ${target.reason} (for ${describeRight(right)})`);
+      return false;
+    }
+    return allows(target.roles, right);
   }
 
   private async attempt(username: string, passwordWord: string, right: Right, peer: AuthPeer, source: string): Promise<boolean> {
@@ -185,13 +192,19 @@ export class DbAuthorizer implements Authorizer {
     }
     if (peer.closed) return false; // nobody is waiting for the answer: do not spend a check on it
 
-    const target = this.target(name, peer); // read after the wait: the freshest roles and keys
-    const match = (await verifyPassword(password, target.verifier)) && target.reason === undefined;
-    this.checked.set(peer, { username, password: passwordWord, material: target.verifier.material, match });
-    if (match && target.principalId !== undefined && weakerThan(target.verifier.params, this.params)) {
-      void this.upgrade(target.principalId, name, password, target.verifier);
+    // always asked, whatever walnut.db says: every check costs the same and is audited in one place
+    let suid: Uint8Array | undefined;
+    try {
+      suid = await this.check(name, password, source);
+    } catch (err) {
+      log.error(`${where(peer)}: cannot check a password: ${(err as Error).message}`);
+      return false; // no answer is no
     }
-    return this.decide(name, right, peer, target, match, true);
+    const target = this.target(name, peer); // read after the check: the freshest roles
+    const match = suid !== undefined && Buffer.from(suid).equals(name) && target.reason === undefined;
+    const reason = suid === undefined ? undefined : target.reason;
+    this.checked.set(peer, { username, password: passwordWord, version: target.version, match });
+    return this.decide(name, right, peer, reason === undefined ? target : { ...target, reason }, match, true);
   }
 
   /** The verdict for a checked password; `fresh` when this was a new check (it counts for the throttle). */
@@ -218,15 +231,4 @@ export class DbAuthorizer implements Authorizer {
     return granted;
   }
 
-  /** Re-derives a verifier made with a lower cost than today's, after the password was shown to be right. */
-  private async upgrade(principalId: number, name: Buffer, password: Buffer, old: Verifier): Promise<void> {
-    try {
-      const replacement = await createVerifier(password, this.params);
-      if (this.store.upgradeVerifier(principalId, old, replacement)) {
-        log.info(`user ${showBytes(name)}: password verifier upgraded to scrypt N=${this.params.N} r=${this.params.r} p=${this.params.p}`);
-      }
-    } catch (err) {
-      log.error(`user ${showBytes(name)}: cannot upgrade the password verifier: ${(err as Error).message}`);
-    }
-  }
 }

@@ -1,6 +1,7 @@
 // The config file's `users` section (upsd.users semantics) moves into the principal database, once per user:
-// - a config user the database does not have yet is created with a verifier of its config password and its
-//   roles, and the move is remembered (settings), so the config password is not needed afterwards;
+// - a config user the database does not have yet is created with its roles, and the move is remembered
+//   (settings); its password becomes a key at the authentication server, which takes it over once on its own
+//   (src/cli/authsrv.ts), so the config password is not needed afterwards;
 // - a config user the database already has is left alone and logged: the database is authoritative, so a
 //   password changed later in the config file changes nothing (use `walnut user passwd`);
 // - a config user that was moved before and has since been removed (`walnut user remove`) is not re-created.
@@ -9,7 +10,6 @@ import type { UserConfig } from '../config/config.ts';
 import type { Logger } from '../util/log.ts';
 import { rolesFromUserConfig, describeRoles } from './roles.ts';
 import { PrincipalExistsError, type PrincipalStore } from './principals.ts';
-import { createVerifier, type ScryptParams } from './verifier.ts';
 import type { EventSink } from './authorizer.ts';
 
 const migratedKey = (name: string): string => `accounts.config-user-migrated.${Buffer.from(name, 'utf8').toString('hex')}`;
@@ -22,7 +22,7 @@ export interface MigrationResult {
 
 export async function migrateConfigUsers(
   users: Readonly<Record<string, UserConfig>>,
-  deps: { store: PrincipalStore; settings: Settings; log: Logger; events?: EventSink; scrypt?: ScryptParams },
+  deps: { store: PrincipalStore; settings: Settings; log: Logger; events?: EventSink },
 ): Promise<MigrationResult> {
   const result: MigrationResult = { created: [], alreadyThere: [], removedSince: [] };
   for (const [name, user] of Object.entries(users)) {
@@ -44,7 +44,7 @@ export async function migrateConfigUsers(
     }
     const roles = rolesFromUserConfig(user);
     try {
-      deps.store.add(bytes, await createVerifier(Buffer.from(user.password, 'utf8'), deps.scrypt), roles);
+      deps.store.add(bytes, roles);
     } catch (err) {
       if (!(err instanceof PrincipalExistsError)) throw err;
       result.alreadyThere.push(name); // created by a concurrent `walnut user add` while the verifier was derived

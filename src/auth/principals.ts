@@ -1,18 +1,13 @@
-// The principal database (migration 2): names, status, key material and roles in SQLite. Both `walnut serve`
-// and the `walnut user` commands use it on the same file; every read is a fresh statement, so with WAL a
-// running server sees what the CLI committed on its next check, without a reload.
+// The principal database (migration 2, keys removed by migration 4): names, status and roles in SQLite. Both
+// `walnut serve` and the `walnut user` commands use it on the same file; every read is a fresh statement, so
+// with WAL a running server sees what the CLI committed on its next check, without a reload.
 //
-// Designed for the authentication server to take over (auth-plan9-and-modern.md §6.3): a principal has any
-// number of keys, one per purpose ('nut-password' today; derived user keys and random machine keys later),
-// each with its algorithm and parameters, and a status that disables it without deleting it.
+// No secret lives here: passwords are keys in the authentication server's own database (src/authsrv/
+// keystore.ts), which the NUT server cannot open. This file says who a user is allowed to be and do.
 import type { Db } from '../storage/database.ts';
-import { decodeParams, encodeParams, type Verifier } from './verifier.ts';
 import { noRoles, parseAction, parseUpsmon, type Action, type Roles, type UpsmonRole } from './roles.ts';
 
 export type PrincipalStatus = 'active' | 'disabled';
-
-/** The key purpose for the NUT PASSWORD word. */
-export const NUT_PASSWORD = 'nut-password';
 
 export interface Principal {
   id: number;
@@ -25,10 +20,6 @@ export interface Principal {
 
 export interface PrincipalRecord {
   principal: Principal;
-  /** the NUT password verifier; undefined when the principal has none (or it cannot be read) */
-  verifier: Verifier | undefined;
-  /** why a stored verifier could not be used */
-  verifierProblem?: string;
 }
 
 /** Changes to roles: each given kind replaces what the principal had of it (null or empty clears it). */
@@ -53,13 +44,6 @@ interface PrincipalRow {
   updated_at: number;
 }
 
-interface KeyRow {
-  algorithm: string;
-  params: string;
-  salt: Buffer;
-  material: Buffer;
-}
-
 interface RoleRow {
   principal_id: number;
   kind: 'upsmon' | 'action' | 'instcmd';
@@ -82,33 +66,21 @@ export class PrincipalStore {
   private readonly db: Db;
   private readonly now: () => number;
   private readonly byName;
-  private readonly keyOf;
   private readonly rolesOfId;
 
   constructor(db: Db, now: () => number = Date.now) {
     this.db = db;
     this.now = now;
     this.byName = db.prepare<[Buffer], PrincipalRow>('SELECT id, name, status, created_at, updated_at FROM principals WHERE name = ?');
-    this.keyOf = db.prepare<[number, string], KeyRow>(
-      'SELECT algorithm, params, salt, material FROM principal_keys WHERE principal_id = ? AND purpose = ?',
-    );
     this.rolesOfId = db.prepare<[number], RoleRow>('SELECT principal_id, kind, value FROM principal_roles WHERE principal_id = ?');
   }
 
-  /** A principal by its exact name bytes, with its NUT password verifier; one read transaction. */
+  /** A principal by its exact name bytes; one read transaction. */
   find(name: Uint8Array): PrincipalRecord | undefined {
     return this.db.transaction((): PrincipalRecord | undefined => {
       const row = this.byName.get(Buffer.from(name));
       if (!row) return undefined;
-      const principal = this.toPrincipal(row, this.rolesOfId.all(row.id));
-      const key = this.keyOf.get(row.id, NUT_PASSWORD);
-      if (!key) return { principal, verifier: undefined };
-      if (key.algorithm !== 'scrypt') return { principal, verifier: undefined, verifierProblem: `unknown algorithm ${key.algorithm}` };
-      try {
-        return { principal, verifier: { algorithm: 'scrypt', params: decodeParams(key.params), salt: key.salt, material: key.material } };
-      } catch (err) {
-        return { principal, verifier: undefined, verifierProblem: (err as Error).message };
-      }
+      return { principal: this.toPrincipal(row, this.rolesOfId.all(row.id)) };
     }).immediate();
   }
 
@@ -123,8 +95,8 @@ export class PrincipalStore {
     }).immediate();
   }
 
-  /** Creates a principal with a NUT password verifier and roles. Throws PrincipalExistsError. */
-  add(name: Uint8Array, verifier: Verifier, roles: Roles): Principal {
+  /** Creates a principal with roles (its password goes to the AS). Throws PrincipalExistsError. */
+  add(name: Uint8Array, roles: Roles): Principal {
     const now = this.now();
     return this.db.transaction(() => {
       const nameBuf = Buffer.from(name);
@@ -133,7 +105,6 @@ export class PrincipalStore {
         .prepare('INSERT INTO principals (name, status, created_at, updated_at) VALUES (?, ?, ?, ?)')
         .run(nameBuf, 'active', now, now);
       const id = Number(lastInsertRowid);
-      this.putKey(id, verifier, now);
       this.writeRoles(id, { upsmon: roles.upsmon ?? null, actions: roles.actions, instcmds: roles.instcmds });
       return this.toPrincipal(this.byName.get(nameBuf)!, this.rolesOfId.all(id));
     }).immediate();
@@ -144,43 +115,10 @@ export class PrincipalStore {
     return this.db.prepare('DELETE FROM principals WHERE name = ?').run(Buffer.from(name)).changes > 0;
   }
 
-  /** Replaces the NUT password verifier. False when there is no such principal. */
-  setPassword(name: Uint8Array, verifier: Verifier): boolean {
-    const now = this.now();
-    return this.db.transaction(() => {
-      const row = this.byName.get(Buffer.from(name));
-      if (!row) return false;
-      this.putKey(row.id, verifier, now);
-      this.touch(row.id, now);
-      return true;
-    }).immediate();
-  }
-
-  /**
-   * Replaces the verifier only if it is still `old` (compare and set): the server upgrades a verifier's cost
-   * after a successful login, and must not undo a `walnut user passwd` that landed meanwhile.
-   */
-  upgradeVerifier(principalId: number, old: Verifier, replacement: Verifier): boolean {
-    const now = this.now();
-    return this.db.transaction(() => {
-      const changed = this.db
-        .prepare(
-          `UPDATE principal_keys SET algorithm = ?, params = ?, salt = ?, material = ?, updated_at = ?
-           WHERE principal_id = ? AND purpose = ? AND material = ?`,
-        )
-        .run(
-          replacement.algorithm,
-          encodeParams(replacement.params),
-          replacement.salt,
-          replacement.material,
-          now,
-          principalId,
-          NUT_PASSWORD,
-          old.material,
-        );
-      if (changed.changes > 0) this.touch(principalId, now);
-      return changed.changes > 0;
-    }).immediate();
+  /** Records that the principal's password changed (at the AS): updated_at moves, so a NUT connection that
+   *  checked the old password checks again. False when there is no such principal. */
+  passwordChanged(name: Uint8Array): boolean {
+    return this.db.prepare('UPDATE principals SET updated_at = ? WHERE name = ?').run(this.now(), Buffer.from(name)).changes > 0;
   }
 
   /** Applies a role change; the principal afterwards, or undefined when there is none. */
@@ -202,17 +140,6 @@ export class PrincipalStore {
         .prepare('UPDATE principals SET status = ?, updated_at = ? WHERE name = ?')
         .run(status, this.now(), Buffer.from(name)).changes > 0
     );
-  }
-
-  private putKey(id: number, v: Verifier, now: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO principal_keys (principal_id, purpose, algorithm, params, salt, material, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (principal_id, purpose) DO UPDATE SET algorithm = excluded.algorithm, params = excluded.params,
-           salt = excluded.salt, material = excluded.material, updated_at = excluded.updated_at`,
-      )
-      .run(id, NUT_PASSWORD, v.algorithm, encodeParams(v.params), v.salt, v.material, now, now);
   }
 
   private writeRoles(id: number, change: RoleChange): void {

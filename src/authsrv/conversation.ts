@@ -15,7 +15,8 @@ import { Opener } from './envelope.ts';
 import { AuthError, ERR } from './errors.ts';
 import { decodeNutreq, decodeTicketreq, encodeErrReply, openPasswordreq, sealAuthenticator, sealTicket, type Ticketreq } from './messages.ts';
 import { PakState, confirmationMatches, type PakResult } from './pak.ts';
-import { fakeKey, passwordKey } from './keys.ts';
+import { fakeKey } from './keys.ts';
+import { showBytes } from '../auth/bytes.ts';
 
 /** What the AS knows, read fresh for every request (the admin CLI changes it while conversations run). */
 export interface AsDeps {
@@ -66,7 +67,7 @@ const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.len
 const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 const ok = (...parts: Uint8Array[]): Answer => ({ reply: concat(Uint8Array.of(AuthOK), ...parts), close: false });
 const fail = (text: string, close = true): Answer => ({ reply: encodeErrReply(new AuthError(text)), close });
-const show = (b: Uint8Array): string => JSON.stringify(Buffer.from(b).toString('latin1')).slice(0, 80);
+const show = (b: Uint8Array): string => showBytes(b, 64);
 
 /** Offsets of the Ticketreq fields whose emptiness decides the AuthPAK request size (constants.ts layout). */
 const AUTHID_AT = 1;
@@ -106,6 +107,8 @@ export class Conversation {
 
   /** The peer went away. An unconfirmed PAK was already counted as a failure when it started. */
   end(): void {
+    const s = this.#state;
+    if (s.kind === 'paked') this.#deps.log('warn', this.#source, `user ${show(s.tr.hostid)}: PAK not confirmed (the client stopped: wrong password, unknown user or locked out)`);
     this.#state = { kind: 'idle' };
   }
 
@@ -157,7 +160,8 @@ export class Conversation {
     const pak = new PakState('as', { key, dom: d.dom, id: tr.hostid }, this.#random);
     const client = pak.finish(req.subarray(off, off + PAKYLEN));
     // Counted now, undone by a correct cA: a guesser who stops after reading cB has still spent a guess (§5).
-    if (!locked) d.failed(tr.hostid, this.#source, stored ? 'PAK not confirmed' : 'unknown user');
+    // (quietly: a confirmation usually follows; the outcome is logged when it is known)
+    if (!locked) d.failed(tr.hostid, this.#source, '');
     else d.log('warn', this.#source, `user ${show(tr.hostid)} is locked out: PAK answered with a random key`);
     this.#state = { kind: 'paked', tr, trBytes: req.slice(0, TICKREQLEN), client, server };
     return ok(...(ybs ? [ybs] : []), pak.y, client.confirmAS);
@@ -179,6 +183,7 @@ export class Conversation {
     if (!same) throw new AuthError(ERR.ticketreq);
     d.succeeded(state.tr.hostid, this.#source);
     const tr = state.tr;
+    // (a PAK never confirmed is logged by end())
     const kn = this.#random(NONCELEN);
     if (wanted === AuthPass) {
       if (!equalBytes(tr.hostid, tr.uid)) throw new AuthError(ERR.ticketreq); // only one's own password

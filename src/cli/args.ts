@@ -87,7 +87,55 @@ export interface CaArgs {
   data?: string;
 }
 
-export type Args = { command: 'help' } | { command: 'version' } | ServeArgs | UserArgs | LogArgs | FsdArgs | ClientCertArgs | CaArgs;
+/** `walnut authsrv`: the authentication server (docs/auth-protocol.md), the only opener of the key database. */
+export interface AuthsrvArgs {
+  command: 'authsrv';
+  config?: string;
+  data?: string;
+  logLevel?: string;
+  /** started by `walnut serve`: exit when its stdin closes, report readiness on fd 3 */
+  spawned: boolean;
+}
+
+/** A NUT server to talk to: HOST[:PORT] (default port 3493; [v6]:port). */
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+/** `walnut auth ping | status | unlock NAME`, `walnut passwd`, `walnut upsc` (ticket clients and AS admin). */
+export interface AuthClientArgs {
+  command: 'auth-ping' | 'passwd' | 'upsc';
+  server: ServerAddress;
+  user: string;
+  /** upsc: the UPS name and optional variable */
+  ups?: string;
+  variable?: string;
+  passwordStdin: boolean;
+}
+
+export interface AuthAdminArgs {
+  command: 'auth-admin';
+  action: 'status' | 'unlock' | 'speaksfor-show' | 'speaksfor-allow' | 'speaksfor-deny' | 'speaksfor-clear';
+  name?: string;
+  /** speaks-for: the speaker (hostid) and the user it may (not) speak for */
+  hostid?: string;
+  config?: string;
+  data?: string;
+}
+
+export type Args =
+  | { command: 'help' }
+  | { command: 'version' }
+  | ServeArgs
+  | UserArgs
+  | LogArgs
+  | FsdArgs
+  | ClientCertArgs
+  | CaArgs
+  | AuthsrvArgs
+  | AuthClientArgs
+  | AuthAdminArgs;
 
 const SERVE_FLAGS: Record<string, 'config' | 'data' | 'listen' | 'simulate' | 'logLevel'> = {
   '--config': 'config',
@@ -106,6 +154,11 @@ export function parseArgs(argv: readonly string[]): Args {
   if (first === 'fsd') return parseFsd(rest);
   if (first === 'client-cert') return parseClientCert(rest);
   if (first === 'ca') return parseCa(rest);
+  if (first === 'authsrv') return parseAuthsrv(rest);
+  if (first === 'auth') return parseAuth(rest);
+  if (first === 'passwd') return parseAuthClient('passwd', rest);
+  if (first === 'upsc') return parseAuthClient('upsc', rest);
+  if (first === 'speaksfor') return parseSpeaksFor(rest);
   if (first !== 'serve') throw new UsageError(`unknown command "${first}"`);
   const out: ServeArgs = { command: 'serve', listen: [] };
   for (let i = 0; i < rest.length; i++) {
@@ -140,7 +193,7 @@ const USER_OPTIONS: Record<UserAction, readonly string[]> = {
   enable: [],
   disable: [],
 };
-const VALUE_FLAGS = new Set(['--data', '--config', '--upsmon', '--actions', '--instcmds', '--limit', '--kind', '--out', '--nss-db', '--host', '--reason']);
+const VALUE_FLAGS = new Set(['--data', '--config', '--upsmon', '--actions', '--instcmds', '--limit', '--kind', '--out', '--nss-db', '--host', '--reason', '--server', '--user', '--log-level']);
 
 interface RawOptions {
   values: Map<string, string>;
@@ -353,6 +406,89 @@ function parseClientCert(argv: readonly string[]): Args {
   return out;
 }
 
+function parseAuthsrv(argv: readonly string[]): Args {
+  const o = readOptions('authsrv', argv, ['--data', '--config', '--log-level', '--spawned']);
+  if (o.help) return { command: 'help' };
+  if (o.positional.length > 0) throw new UsageError(`authsrv: unexpected argument "${o.positional[0]}"`);
+  const out: AuthsrvArgs = { command: 'authsrv', spawned: o.flags.has('--spawned') };
+  takeDataFolder(o.values, out);
+  const level = o.values.get('--log-level');
+  if (level !== undefined) out.logLevel = level;
+  return out;
+}
+
+/** HOST, HOST:PORT, [V6] or [V6]:PORT; the NUT port by default. */
+export function parseServerAddress(where: string, text: string): ServerAddress {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+))(?::(\d{1,5}))?$/.exec(text);
+  const port = m?.[3] === undefined ? 3493 : Number(m[3]);
+  if (!m || port < 1 || port > 65535) throw new UsageError(`${where}: --server takes HOST[:PORT], not "${text}"`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function parseAuth(argv: readonly string[]): Args {
+  const [action, ...rest] = argv;
+  if (action === 'ping') return parseAuthClient('auth-ping', rest);
+  if (action === 'status' || action === 'unlock') {
+    const o = readOptions(`auth ${action}`, rest, ['--data', '--config']);
+    if (o.help) return { command: 'help' };
+    const out: AuthAdminArgs = { command: 'auth-admin', action };
+    if (action === 'unlock') {
+      if (o.positional.length !== 1) throw new UsageError('auth unlock: name one user');
+      out.name = o.positional[0]!;
+    } else if (o.positional.length > 0) throw new UsageError(`auth status: unexpected argument "${o.positional[0]}"`);
+    takeDataFolder(o.values, out);
+    return out;
+  }
+  if (action === undefined || action === '--help' || action === '-h') return { command: 'help' };
+  throw new UsageError(`unknown auth command "${action}" (one of: ping, status, unlock)`);
+}
+
+function parseAuthClient(command: AuthClientArgs['command'], argv: readonly string[]): Args {
+  const where = command === 'auth-ping' ? 'auth ping' : command;
+  const o = readOptions(where, argv, ['--server', '--user', '--password-stdin']);
+  if (o.help) return { command: 'help' };
+  const user = o.values.get('--user');
+  if (user === undefined) throw new UsageError(`${where}: --user NAME is needed`);
+  const problem = nameProblem(Buffer.from(user, 'utf8'));
+  if (problem) throw new UsageError(`${where}: ${problem}`);
+  const out: AuthClientArgs = { command, user, passwordStdin: o.flags.has('--password-stdin'), server: { host: '127.0.0.1', port: 3493 } };
+  if (command === 'upsc') {
+    const [target, variable, extra] = o.positional;
+    if (target === undefined) throw new UsageError('upsc: name the UPS as UPS@HOST[:PORT]');
+    if (extra !== undefined) throw new UsageError(`upsc: unexpected argument "${extra}"`);
+    const at = target.indexOf('@');
+    if (at <= 0) throw new UsageError(`upsc: name the UPS as UPS@HOST[:PORT], not "${target}"`);
+    out.ups = target.slice(0, at);
+    out.server = parseServerAddress(where, target.slice(at + 1));
+    if (variable !== undefined) out.variable = variable;
+    if (o.values.has('--server')) throw new UsageError('upsc: the server is the part after @');
+  } else {
+    const server = o.values.get('--server');
+    if (server === undefined) throw new UsageError(`${where}: --server HOST[:PORT] is needed`);
+    out.server = parseServerAddress(where, server);
+    if (o.positional.length > 0) throw new UsageError(`${where}: unexpected argument "${o.positional[0]}"`);
+  }
+  return out;
+}
+
+function parseSpeaksFor(argv: readonly string[]): Args {
+  const [action, ...rest] = argv;
+  if (action === undefined || action === '--help' || action === '-h') return { command: 'help' };
+  const o = readOptions(`speaksfor ${action}`, rest, ['--data', '--config']);
+  if (o.help) return { command: 'help' };
+  const counts: Record<string, number> = { show: 0, allow: 2, deny: 2, clear: 1 };
+  const count = counts[action];
+  if (count === undefined) throw new UsageError(`unknown speaksfor command "${action}" (one of: show, allow, deny, clear)`);
+  if (o.positional.length !== count) {
+    throw new UsageError(`speaksfor ${action}: ${count === 0 ? 'takes no argument' : count === 1 ? 'name the speaker (hostid)' : 'name the speaker (hostid) and the user (or * for allow)'}`);
+  }
+  const out: AuthAdminArgs = { command: 'auth-admin', action: `speaksfor-${action}` as AuthAdminArgs['action'] };
+  if (count >= 1) out.hostid = o.positional[0]!;
+  if (count === 2) out.name = o.positional[1]!;
+  takeDataFolder(o.values, out);
+  return out;
+}
+
 function parseCa(argv: readonly string[]): Args {
   return parseSingleAction('ca', 'export', argv) as Args;
 }
@@ -373,6 +509,12 @@ Usage:
   walnut client-cert issue NAME [--out DIR] [--password-stdin] [--nss-db DIR] [--host HOST]
   walnut client-cert list | revoke SERIAL|NAME [--reason TEXT]
   walnut ca export
+  walnut authsrv [--config FILE] [--data DIR] [--log-level LEVEL]
+  walnut auth ping --server HOST[:PORT] --user NAME [--password-stdin]
+  walnut passwd --server HOST[:PORT] --user NAME
+  walnut upsc --user NAME [--password-stdin] UPS@HOST[:PORT] [VAR]
+  walnut auth status | unlock NAME
+  walnut speaksfor show | allow HOSTID USER|* | deny HOSTID USER | clear HOSTID
   walnut --version
   walnut --help
 
@@ -413,6 +555,19 @@ client certificates (from walnut's own CA; these also take --config FILE and --d
   client-cert revoke   revoke the certificate with that serial, or every certificate of that name
                        (--reason TEXT is kept with it); the server refuses it from its next TLS handshake
   ca export            print the CA certificate (PEM), for clients to trust or pin
+
+authentication server (tickets; docs/auth-protocol.md):
+  authsrv              run the authentication server: the only process that opens the key database
+                       (<data>/auth/keys.db); serve starts it by itself unless auth.server is "connect"
+  auth ping            log into a NUT server with a ticket (mutual authentication; the password never
+                       leaves this machine) and print the authenticated user; exit 0 on success
+  passwd               change your password through a NUT server: old, new (and new again on a terminal),
+                       or the first two lines of stdin
+  upsc                 like NUT's upsc, over a ticket-authenticated session (STARTTLS when offered)
+  auth status          the auth domain, users with keys, locked-out names
+  auth unlock          end a lockout now
+  speaksfor            who may hold tickets naming someone else (Plan 9 speaks-for, ndb syntax, a deny
+                       wins): show, allow, deny, clear
 
 A running server sees user changes on its next credential check. Names and passwords are byte strings:
 spaces, quotes, # and non-ASCII characters are kept exactly (names at most 64 bytes, passwords 512).

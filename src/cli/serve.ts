@@ -1,6 +1,8 @@
 // `walnut serve`: wires config, storage, the UPS model and its device, and the NUT server together, and
 // shuts them down in order on SIGTERM/SIGINT. The outermost layer: file reads, sockets and SQLite meet here.
 import { existsSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { isSea } from 'node:sea';
 import { EXIT, type ServeArgs } from './args.ts';
 import { BUILD } from '../config/build-info.ts';
 import { ConfigError, applyConfigFile, defaultConfig, parseListen, type WalnutConfig } from '../config/config.ts';
@@ -9,6 +11,11 @@ import { showBytes, wordBytes } from '../auth/bytes.ts';
 import { migrateConfigUsers } from '../auth/config-migration.ts';
 import { PrincipalStore } from '../auth/principals.ts';
 import { LoginThrottle } from '../auth/throttle.ts';
+import { LocalAuthClient } from '../authsrv/local-client.ts';
+import { authPaths } from '../authsrv/paths.ts';
+import type { TicketService } from '../nut/auth-command.ts';
+import { NutError } from '../nut/errors.ts';
+import type { Session } from '../nut/session.ts';
 import { openDatabase, StorageError } from '../storage/database.ts';
 import { EventLog } from '../storage/event-log.ts';
 import { Settings } from '../storage/settings.ts';
@@ -119,7 +126,82 @@ function describeAudit(e: AuditEvent): { kind: string; detail: string } {
       return { kind: 'instcmd', detail: `${who}ran ${e.command}${e.parameter === undefined ? '' : ` ${clean(e.parameter, 64)}`} on ${e.ups}` };
     case 'cleartext-refused':
       return { kind: 'cleartext-refused', detail: e.reason };
+    case 'ticket-login':
+      return { kind: 'ticket-login', detail: `user ${showBytes(wordBytes(e.user))} proved by a ticket${e.session.tls ? ' (TLS, channel-bound)' : ''}` };
+    case 'ticket-refused':
+      return { kind: 'ticket-refused', detail: e.reason };
   }
+}
+
+/**
+ * auth.server "spawn": `walnut authsrv` as a child, on the same config and data folder, restarted if it dies.
+ * It holds our end of its stdin and exits when that closes, so it never outlives this process (even SIGKILL).
+ */
+class SpawnedAuthServer {
+  #child: ChildProcess | undefined;
+  #stopping = false;
+  #restarts = 0;
+  readonly #args: string[];
+
+  constructor(args: ServeArgs) {
+    const self = isSea() ? [] : [process.argv[1]!];
+    this.#args = [...self, 'authsrv', '--spawned'];
+    if (args.config !== undefined) this.#args.push('--config', args.config);
+    if (args.data !== undefined) this.#args.push('--data', args.data);
+    if (args.logLevel !== undefined) this.#args.push('--log-level', args.logLevel);
+  }
+
+  start(): void {
+    const child = spawn(process.execPath, this.#args, { stdio: ['pipe', 'inherit', 'inherit'] });
+    this.#child = child;
+    child.stdin!.on('error', () => undefined);
+    child.once('exit', (code, signal) => {
+      if (this.#stopping) return;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(this.#restarts++, 6));
+      log.error(`authentication server exited (${signal ?? code}); restarting it in ${delay} ms`);
+      setTimeout(() => {
+        if (!this.#stopping) this.start();
+      }, delay).unref();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin!.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** NUT AUTH through the local AS client: one relayed conversation per NUT session. */
+function ticketService(client: LocalAuthClient): TicketService {
+  const ids = new WeakMap<Session, number>();
+  let next = 1;
+  return {
+    serverAuth: () => {
+      const server = client.serverAuth();
+      if (!server) throw new NutError('FEATURE-NOT-CONFIGURED', 'the authentication server has not written its key yet');
+      return server;
+    },
+    relay: (session, request) => {
+      let id = ids.get(session);
+      if (id === undefined) {
+        id = next++ >>> 0;
+        ids.set(session, id);
+      }
+      return client.relay(id, session.address, request);
+    },
+    forget: (session) => {
+      const id = ids.get(session);
+      if (id === undefined) return;
+      ids.delete(session);
+      client.end(id);
+    },
+  };
 }
 
 export async function serve(args: ServeArgs): Promise<number> {
@@ -140,11 +222,15 @@ export async function serve(args: ServeArgs): Promise<number> {
   const events = new EventLog(db);
   events.record('start', undefined, `walnut ${BUILD.version} (${BUILD.board})`);
 
-  // credentials: the principal database (config users move into it once), checked on every action
+  // credentials: the principal database (config users move into it once) for roles; passwords are checked by
+  // the authentication server, its own process, which alone opens the key database
+  const paths = authPaths(config);
+  const asClient = new LocalAuthClient({ socketPath: paths.socket, keyFile: paths.serverKeyFile });
   const principals = new PrincipalStore(db);
   await migrateConfigUsers(config.users, { store: principals, settings: new Settings(db), log, events });
   const authorizer = await DbAuthorizer.create({
     store: principals,
+    check: (name, password, source) => asClient.checkNutPassword(name, password, source),
     throttle: new LoginThrottle(config.loginThrottle),
     legacyClients: config.legacyClients,
     events,
@@ -223,6 +309,9 @@ export async function serve(args: ServeArgs): Promise<number> {
     log.warn('tls.enabled is false: STARTTLS answers FEATURE-NOT-CONFIGURED');
   }
 
+  const spawned = config.auth.server === 'spawn' ? new SpawnedAuthServer(args) : undefined;
+  spawned?.start();
+
   const n = config.nut;
   const server = new NutServer({
     tls: tlsOptions,
@@ -233,6 +322,7 @@ export async function serve(args: ServeArgs): Promise<number> {
       findUps: (name) => (name.toLowerCase() === ups.name.toLowerCase() ? ups : undefined),
       upsList: () => [ups],
       authorizer,
+      tickets: ticketService(asClient),
       tracking: new TrackingTable({ retentionMs: n.trackingRetentionSeconds * 1000, maxEntries: n.maxTrackingEntries }),
     },
     limits: {
@@ -266,6 +356,8 @@ export async function serve(args: ServeArgs): Promise<number> {
   } catch (err) {
     log.error(`cannot listen: ${(err as Error).message}`);
     await server.close();
+    asClient.close();
+    await spawned?.stop();
     await driver.stop();
     simulated?.stop();
     events.close();
@@ -309,6 +401,8 @@ export async function serve(args: ServeArgs): Promise<number> {
   clearInterval(availabilityTimer);
   await shutdown?.stop();
   await server.close();
+  asClient.close();
+  await spawned?.stop();
   await driver.stop();
   simulated?.stop();
   process.off('SIGUSR2', onUsr2);

@@ -19,7 +19,10 @@ import { AddonError } from '../native/addons.ts';
 import { MAX_PASSWORD_BYTES, passwordProblem, showBytes, showName } from '../auth/bytes.ts';
 import { PrincipalExistsError, PrincipalStore, type Principal, type RoleChange } from '../auth/principals.ts';
 import { describeRoles, noRoles, type Roles } from '../auth/roles.ts';
-import { createVerifier } from '../auth/verifier.ts';
+import { authPaths } from '../authsrv/paths.ts';
+import { adminRequest, connectAdmin, AdminUnavailableError } from '../authsrv/admin-client.ts';
+import type { AdminRequest } from '../authsrv/admin.ts';
+import type * as net from 'node:net';
 import { migrateConfigUsers } from '../auth/config-migration.ts';
 import type { Logger } from '../util/log.ts';
 
@@ -205,7 +208,30 @@ export function formatPrincipal(p: Principal): string {
   return `${showName(p.name)} ${p.status} ${describeRoles(p.roles)} created=${iso(p.createdAt)} updated=${iso(p.updatedAt)}`;
 }
 
+/** The AS's admin socket, connected before openDataFolder drops root (the socket is the AS user's, 0600). */
+async function adminFor(args: { config?: string; data?: string }): Promise<net.Socket> {
+  const config = loadConfig({
+    command: 'serve',
+    listen: [],
+    ...(args.config === undefined ? {} : { config: args.config }),
+    ...(args.data === undefined ? {} : { data: args.data }),
+  });
+  try {
+    return await connectAdmin(authPaths(config).adminSocket);
+  } catch (err) {
+    if (err instanceof AdminUnavailableError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+async function ask(admin: net.Socket, req: AdminRequest): Promise<void> {
+  const reply = await adminRequest(admin, req);
+  if (!reply.ok) throw new CliError(`the authentication server refused: ${reply.error}`);
+}
+
 export async function userCommand(args: UserArgs, io: CliIo = processIo()): Promise<number> {
+  const needsAs = args.action === 'add' || args.action === 'passwd' || args.action === 'remove';
+  const admin = needsAs ? await adminFor(args) : undefined;
   const { config, db } = openDataFolder(args, false);
   const events = new EventLog(db);
   try {
@@ -225,9 +251,10 @@ export async function userCommand(args: UserArgs, io: CliIo = processIo()): Prom
       case 'add': {
         if (store.find(name)) throw new CliError(`user ${shown} already exists (walnut user passwd or grant change it)`);
         const roles = rolesFromArgs(args);
-        const verifier = await createVerifier(await newPassword(args, io, name));
+        const password = await newPassword(args, io, name);
+        await ask(admin!, { op: 'set-password', name: name.toString('base64'), password: password.toString('base64') });
         try {
-          store.add(name, verifier, roles);
+          store.add(name, roles);
         } catch (err) {
           if (err instanceof PrincipalExistsError) throw new CliError(`user ${shown} already exists`);
           throw err;
@@ -239,8 +266,9 @@ export async function userCommand(args: UserArgs, io: CliIo = processIo()): Prom
       }
       case 'passwd': {
         mustExist();
-        const verifier = await createVerifier(await newPassword(args, io, name));
-        if (!store.setPassword(name, verifier)) throw new CliError(`no user ${shown}`);
+        const password = await newPassword(args, io, name);
+        await ask(admin!, { op: 'set-password', name: name.toString('base64'), password: password.toString('base64') });
+        if (!store.passwordChanged(name)) throw new CliError(`no user ${shown}`);
         record('user-password', ': password changed');
         io.stdout.write(`password changed for ${shown}\n`);
         return EXIT.ok;
@@ -254,6 +282,7 @@ export async function userCommand(args: UserArgs, io: CliIo = processIo()): Prom
       }
       case 'remove':
         if (!store.remove(name)) throw new CliError(`no user ${shown}`);
+        await ask(admin!, { op: 'remove', name: name.toString('base64') });
         record('user-removed', ' removed');
         io.stdout.write(`removed ${shown}\n`);
         return EXIT.ok;
@@ -266,7 +295,9 @@ export async function userCommand(args: UserArgs, io: CliIo = processIo()): Prom
         return EXIT.ok;
       }
     }
+    throw new CliError(`unknown user action`);
   } finally {
+    admin?.destroy();
     events.close();
     db.close();
   }

@@ -5,6 +5,7 @@ import type { Level } from '../util/log.ts';
 import { parseCidr } from '../auth/address.ts';
 import { nameProblem, passwordProblem } from '../auth/bytes.ts';
 import { DEFAULT_THROTTLE, type ThrottleOptions } from '../auth/throttle.ts';
+import { DEFAULT_LOCKOUT, type LockoutOptions } from '../authsrv/lockout.ts';
 
 /** A `users` entry. At start each one is moved into the principal database once (src/auth/config-migration.ts);
  *  from then on the database is authoritative (`walnut user ...`) and the config password is not needed. */
@@ -111,6 +112,25 @@ export interface TlsConfig {
   handshakeTimeoutSeconds: number;
 }
 
+/** The authentication server (issue 6, docs/auth-protocol.md): its own process, the only one that opens the
+ *  key database. */
+export interface AuthConfig {
+  /** 'spawn': `walnut serve` starts `walnut authsrv` as its child (one command, as `make run`); 'connect': a
+   *  separate service (image/systemd/walnut-authsrv.service, its own user) runs it and serve only connects */
+  server: 'spawn' | 'connect';
+  /** auth domain DN; unset: the one in the key database, made from the host name at first start. Keys are
+   *  derived with it: changing it later invalidates every password */
+  domain?: string;
+  /** the key database's folder (0700, the AS's user); unset: <dataDir>/auth */
+  keyDir?: string;
+  /** the local socket and the NUT server's key (shared with serve's user); unset: <dataDir>/run */
+  runDir?: string;
+  /** the ticket service (authsrv(6)'s TCP 567) as HOST:PORT; [] turns it off (NUT AUTH still relays) */
+  listen: string[];
+  /** confirmed failures per user name before a lock, and the lock's length (src/authsrv/lockout.ts) */
+  lockout: LockoutOptions;
+}
+
 export interface WalnutConfig {
   /** SQLite database, keys and state. */
   dataDir: string;
@@ -128,6 +148,7 @@ export interface WalnutConfig {
   /** Failed password checks slow their source (and, when spread over several sources, their user name) down
    *  exponentially; see src/auth/throttle.ts for each knob. */
   loginThrottle: ThrottleOptions;
+  auth: AuthConfig;
 }
 
 export function defaultConfig(): WalnutConfig {
@@ -159,6 +180,7 @@ export function defaultConfig(): WalnutConfig {
     users: {},
     legacyClients: [],
     loginThrottle: { ...DEFAULT_THROTTLE },
+    auth: { server: 'spawn', listen: ['*:567'], lockout: { ...DEFAULT_LOCKOUT } },
   };
 }
 
@@ -207,7 +229,7 @@ const LISTEN = /^(\*|\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 /** Applies a parsed config file on top of `base`. Pure: the caller reads the file. */
 export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig {
   if (!isObject(parsed)) throw new ConfigError('config file: expected a JSON object');
-  expectKeys('config', parsed, ['dataDir', 'nativeCacheDir', 'listen', 'logLevel', 'nut', 'ups', 'shutdown', 'tls', 'users', 'legacyClients', 'loginThrottle']);
+  expectKeys('config', parsed, ['dataDir', 'nativeCacheDir', 'listen', 'logLevel', 'nut', 'ups', 'shutdown', 'tls', 'users', 'legacyClients', 'loginThrottle', 'auth']);
   const c = structuredClone(base);
   if (parsed.dataDir !== undefined) c.dataDir = str('dataDir', parsed.dataDir);
   if (parsed.nativeCacheDir !== undefined) c.nativeCacheDir = str('nativeCacheDir', parsed.nativeCacheDir);
@@ -319,6 +341,7 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
     }
   }
   if (parsed.legacyClients !== undefined) c.legacyClients = legacyClients(parsed.legacyClients);
+  if (parsed.auth !== undefined) c.auth = authSection(parsed.auth, c.auth);
   if (parsed.loginThrottle !== undefined) {
     const t = parsed.loginThrottle;
     if (!isObject(t)) throw new ConfigError('loginThrottle: expected an object');
@@ -340,6 +363,32 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
     }
   }
   return c;
+}
+
+function authSection(v: unknown, base: AuthConfig): AuthConfig {
+  if (!isObject(v)) throw new ConfigError('auth: expected an object');
+  expectKeys('auth', v, ['server', 'domain', 'keyDir', 'runDir', 'listen', 'lockout']);
+  const a: AuthConfig = { ...base, lockout: { ...base.lockout } };
+  if (v.server !== undefined) a.server = str('auth.server', v.server, /^(spawn|connect)$/) as AuthConfig['server'];
+  if (v.domain !== undefined) a.domain = str('auth.domain', v.domain, /^[A-Za-z0-9._-]{1,64}$/);
+  if (v.keyDir !== undefined) a.keyDir = str('auth.keyDir', v.keyDir);
+  if (v.runDir !== undefined) a.runDir = str('auth.runDir', v.runDir);
+  if (v.listen !== undefined) a.listen = strList('auth.listen', v.listen, LISTEN);
+  if (v.lockout !== undefined) {
+    const l = v.lockout;
+    if (!isObject(l)) throw new ConfigError('auth.lockout: expected an object');
+    const limits: Record<keyof LockoutOptions, [number, number]> = {
+      failures: [1, 1000],
+      lockSeconds: [1, 86_400],
+      maxLockSeconds: [1, 7 * 86_400],
+      forgetSeconds: [1, 30 * 86_400],
+    };
+    expectKeys('auth.lockout', l, Object.keys(limits));
+    for (const [k, [lo, hi]] of Object.entries(limits) as [keyof LockoutOptions, [number, number]][]) {
+      if (l[k] !== undefined) a.lockout[k] = Math.floor(num(`auth.lockout.${k}`, l[k], lo, hi));
+    }
+  }
+  return a;
 }
 
 function legacyClients(v: unknown): LegacyClientConfig[] {

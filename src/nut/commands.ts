@@ -8,6 +8,7 @@ import type { Session } from './session.ts';
 import type { TrackingTable } from './tracking.ts';
 import type { UpsModel, Variable } from '../ups/model.ts';
 import { describeCommand, describeVariable } from '../ups/descriptions.ts';
+import { authCommand, type TicketService } from './auth-command.ts';
 
 export type Reply = string | readonly string[];
 
@@ -27,6 +28,8 @@ export interface Authorizer {
   /** True when username + password are valid and grant `right`. Unknown user and wrong password look alike.
    *  Both are NUT words: latin1-decoded bytes (src/auth/bytes.ts). */
   allowed(username: string, password: string, right: Right, peer: AuthPeer): boolean | Promise<boolean>;
+  /** True when `username`, proved by a ticket (NUT AUTH), may have `right`: roles and status only. */
+  allowedUser?(username: string, right: Right, peer: AuthPeer): boolean | Promise<boolean>;
 }
 
 export type AuditEvent =
@@ -35,7 +38,9 @@ export type AuditEvent =
   | { kind: 'fsd'; session: Session; ups: string }
   | { kind: 'set'; session: Session; ups: string; variable: string; value: string }
   | { kind: 'instcmd'; session: Session; ups: string; command: string; parameter: string | undefined }
-  | { kind: 'cleartext-refused'; session: Session; command: string; reason: string };
+  | { kind: 'cleartext-refused'; session: Session; command: string; reason: string }
+  | { kind: 'ticket-login'; session: Session; user: string }
+  | { kind: 'ticket-refused'; session: Session; reason: string };
 
 /** What may travel outside TLS (issue 5): credentials never by default; reads by default, as clients without
  *  TLS (Home Assistant) need them. */
@@ -47,7 +52,8 @@ export interface TransportPolicy {
 }
 
 const PERMISSIVE: TransportPolicy = { clearCredentials: true, anonymousReads: 'any' };
-const CREDENTIAL_COMMANDS = new Set(['USERNAME', 'PASSWORD', 'LOGIN', 'PRIMARY', 'MASTER', 'FSD', 'INSTCMD']);
+// AUTH sends no password, but the session it authenticates would run in clear (hijackable): same rule
+const CREDENTIAL_COMMANDS = new Set(['USERNAME', 'PASSWORD', 'LOGIN', 'PRIMARY', 'MASTER', 'FSD', 'INSTCMD', 'AUTH']);
 
 /** Starts TLS on the session's connection, or says why it cannot (FEATURE-NOT-CONFIGURED until TLS exists). */
 export type StartTls = (session: Session) => void;
@@ -66,6 +72,8 @@ export interface CommandContext {
   readonly startTls: StartTls;
   /** unset: everything allowed in clear, as upsd */
   readonly transport?: TransportPolicy | undefined;
+  /** NUT AUTH with tickets; unset: AUTH answers FEATURE-NOT-CONFIGURED */
+  readonly tickets?: TicketService | undefined;
   audit(event: AuditEvent): void;
 }
 
@@ -94,6 +102,7 @@ function needVariable(ups: UpsModel, name: string): Variable {
 
 /** check_command() for FLAG_USER commands (§2.1): run before the argument count is looked at. */
 function needCredentials(session: Session): { username: string; password: string } {
+  if (session.ticketUser !== undefined) return { username: session.ticketUser, password: '' };
   if (session.username === undefined) throw new NutError('USERNAME-REQUIRED');
   if (session.password === undefined) throw new NutError('PASSWORD-REQUIRED');
   return { username: session.username, password: session.password };
@@ -112,7 +121,10 @@ function whenAllowed(
   then: () => Reply | Promise<Reply>,
 ): Reply | Promise<Reply> {
   const { username, password } = needCredentials(session);
-  const verdict = ctx.authorizer.allowed(username, password, right, session);
+  const verdict =
+    session.ticketUser !== undefined
+      ? (ctx.authorizer.allowedUser?.(session.ticketUser, right, session) ?? false)
+      : ctx.authorizer.allowed(username, password, right, session);
   const decide = (ok: boolean): Reply | Promise<Reply> => {
     if (!ok) {
       denied();
@@ -470,6 +482,7 @@ const HANDLERS = new Map<string, Handler>([
   ['LIST', list],
   ['SET', set],
   ['INSTCMD', instcmd],
+  ['AUTH', (ctx, session, words) => authCommand(ctx.tickets, session, words, (o) => ctx.audit({ ...o, session }))],
 ]);
 
 /** Answers one request line. Throws NutError for protocol errors (the caller sends `err.wire`). */

@@ -303,6 +303,9 @@ class Connection {
     this.tokenizer = new Tokenizer();
     this.session.username = undefined;
     this.session.password = undefined;
+    this.session.ticketUser = undefined;
+    if (this.session.auth !== undefined) this.server.context.tickets?.forget(this.session);
+    this.session.auth = undefined;
     if (this.session.loginUps !== undefined) this.server.dropLogin(this.session);
     this.session.loginUps = undefined;
     const raw = this.socket;
@@ -330,6 +333,8 @@ class Connection {
         clearTimeout(timer);
         if (!this.acceptPeer(secure, options)) return;
         this.session.tls = true;
+        // NUT AUTH binds its session secret to this channel (docs/auth-protocol.md §4.3)
+        this.session.tlsExporter = new Uint8Array(secure.exportKeyingMaterial(32, 'EXPORTER-dp9r1', Buffer.alloc(0)));
         this.upgrading = false;
         this.lastHeard = Date.now();
         log.debug(`${this.peer()}: TLS ${secure.getProtocol()} ${secure.getCipher()?.name ?? ''}`);
@@ -488,6 +493,7 @@ export class NutServer {
   forget(conn: Connection): void {
     if (!this.connections.delete(conn)) return;
     conn.session.closed = true;
+    if (conn.session.auth !== undefined) this.context.tickets?.forget(conn.session);
     const ups = conn.session.loginUps;
     if (ups !== undefined) this.loginsByUps.get(ups)?.delete(conn.session); // NUMLOGINS drops on any disconnect
     this.onConnection?.({

@@ -1,4 +1,5 @@
 // Per-connection protocol state (nut-protocol.md §2.3, §4.2). Plain data: the socket lives in server.ts.
+import type { AuthExchange } from './auth-command.ts';
 
 export interface Session {
   /** peer address as inet_ntop prints it (LIST CLIENT shows it) */
@@ -16,6 +17,12 @@ export interface Session {
   closeAfterReply: boolean;
   /** the connection is gone: an answer still being worked out (an asynchronous credential check) lands nowhere */
   closed: boolean;
+  /** a NUT `AUTH` exchange in progress (auth-command.ts) */
+  auth: AuthExchange | undefined;
+  /** the user a ticket proved (AUTH CONFIRM): rights come from its roles, no PASSWORD is needed */
+  ticketUser: string | undefined;
+  /** TLS exporter (32 bytes, label EXPORTER-dp9r1) once the connection runs inside TLS: AUTH binds to it */
+  tlsExporter: Uint8Array | undefined;
 }
 
 export function newSession(address: string, port: number): Session {
@@ -29,5 +36,8 @@ export function newSession(address: string, port: number): Session {
     tls: false,
     closeAfterReply: false,
     closed: false,
+    auth: undefined,
+    ticketUser: undefined,
+    tlsExporter: undefined,
   };
 }

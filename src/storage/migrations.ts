@@ -60,4 +60,8 @@ export const MIGRATIONS: readonly string[] = [
      CHECK (revoked_reason IS NULL OR revoked_at IS NOT NULL)
    ) STRICT, WITHOUT ROWID;
    CREATE INDEX client_certificates_name ON client_certificates(common_name);`,
+  // 4: password verifiers leave this file: the authentication server (src/authsrv/keystore.ts, its own database
+  // that the NUT server cannot open) holds every key now. Verifiers made before (scrypt, random salt) cannot be
+  // turned into its keys without the passwords: such users need \`walnut user passwd\` once.
+  `DROP TABLE principal_keys;`,
 ];

@@ -1,0 +1,80 @@
+// The admin socket's requests (frames.ts framing, JSON payloads): what `walnut user`, `walnut speaksfor` and
+// `walnut auth status` ask of the AS. The socket is 0600 in the AS's 0700 key folder, so only root and the AS's
+// user reach it; the NUT server cannot (it has the local socket, which serves tickets, not administration).
+// Names and passwords travel as base64 of their exact bytes (src/auth/bytes.ts: no normalisation).
+import { nameProblem, passwordProblem, showBytes } from '../auth/bytes.ts';
+import { logger } from '../util/log.ts';
+import { passwordKey } from './keys.ts';
+import type { AuthService } from './service.ts';
+
+const log = logger('authsrv');
+
+export type AdminRequest =
+  | { op: 'set-password'; name: string; password: string }
+  | { op: 'remove'; name: string }
+  | { op: 'unlock'; name: string }
+  | { op: 'status' }
+  | { op: 'speaksfor-get' }
+  | { op: 'speaksfor-set'; text: string };
+
+export type AdminReply =
+  | { ok: true; existed?: boolean; domain?: string; users?: string[]; locked?: { name: string; until: string }[]; text?: string }
+  | { ok: false; error: string };
+
+const bytes = (b64: unknown, what: string): Buffer => {
+  if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new Error(`${what}: expected base64`);
+  return Buffer.from(b64, 'base64');
+};
+
+export async function handleAdmin(service: AuthService, req: AdminRequest): Promise<AdminReply> {
+  const store = service.store;
+  switch (req.op) {
+    case 'set-password': {
+      const name = bytes(req.name, 'name');
+      const password = bytes(req.password, 'password');
+      const problem = nameProblem(name) ?? passwordProblem(password);
+      if (problem) return { ok: false, error: problem };
+      store.setUserKey(name, await service.deps.derive(password, name));
+      store.unlock(name);
+      log.info(`admin: password set for user ${showBytes(name)}`);
+      return { ok: true };
+    }
+    case 'remove': {
+      const name = bytes(req.name, 'name');
+      const existed = store.removeUser(name);
+      log.info(`admin: user ${showBytes(name)} ${existed ? 'removed' : 'had no key'}`);
+      return { ok: true, existed };
+    }
+    case 'unlock': {
+      const name = bytes(req.name, 'name');
+      const existed = store.unlock(name);
+      if (existed) log.info(`admin: lockout of ${showBytes(name)} ended`);
+      return { ok: true, existed };
+    }
+    case 'status':
+      return {
+        ok: true,
+        domain: service.domain,
+        users: store.userNames().map((n) => n.toString('base64')),
+        locked: store.lockedNames().map((l) => ({ name: l.name.toString('base64'), until: new Date(l.until).toISOString() })),
+      };
+    case 'speaksfor-get':
+      return { ok: true, text: serviceText(service) };
+    case 'speaksfor-set':
+      if (typeof req.text !== 'string') return { ok: false, error: 'text: expected a string' };
+      service.writeSpeaksFor(req.text);
+      log.info('admin: speaks-for database replaced');
+      return { ok: true };
+    default:
+      return { ok: false, error: 'unknown request' };
+  }
+}
+
+function serviceText(service: AuthService): string {
+  const db = service.speaksForDb();
+  return db.entries.length === 0 ? '' : formatDb(db);
+}
+
+import { formatSpeaksFor } from './speaksfor.ts';
+const formatDb = formatSpeaksFor;
+void passwordKey;

@@ -1,0 +1,72 @@
+// Framing on the AS's local sockets (docs/auth-protocol.md §9). TCP 567 carries authsrv's bare fixed-size
+// messages; the local sockets carry several conversations at once (one per NUT client relaying through the
+// NUT server), so each message travels in a frame:
+//
+//   frame   = length(u32 BE, of what follows) ‖ id(u32 BE) ‖ payload
+//   request payload (authsrv.sock): kind(1) ‖ …
+//     'N' AuthNUT   source(64, NUL-padded text) ‖ AuthNUT request(785) ‖ YAs(32)
+//     'R' relay     conversation(u32 BE) ‖ source(64) ‖ one whole request of that relayed conversation
+//     'E' end       conversation(u32 BE): the relayed conversation is over
+//   reply payload: the AS's reply bytes, answered under the request's id ('E' gets an empty reply)
+//   admin.sock: the payload is UTF-8 JSON both ways (admin.ts)
+//
+// The source is the NUT client's address as the NUT server saw it, for the lockout's log and per-source
+// accounting; the local socket is only reachable by walnut's own servers, so it is taken as given.
+export const MAX_FRAME = 8192;
+export const SOURCELEN = 64;
+
+export const KIND_NUT = 0x4e; // 'N'
+export const KIND_RELAY = 0x52; // 'R'
+export const KIND_END = 0x45; // 'E'
+
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+export function frame(id: number, payload: Uint8Array): Buffer {
+  if (payload.length + 4 > MAX_FRAME) throw new FrameError('frame too large');
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(payload.length + 4, 0);
+  head.writeUInt32BE(id >>> 0, 4);
+  return Buffer.concat([head, payload]);
+}
+
+export interface Frame {
+  id: number;
+  payload: Buffer;
+}
+
+/** Splits a byte stream into frames; a frame over MAX_FRAME is an error (the connection is dropped). */
+export class FrameReader {
+  #buf: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): Frame[] {
+    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
+    const out: Frame[] = [];
+    for (;;) {
+      if (this.#buf.length < 4) break;
+      const len = this.#buf.readUInt32BE(0);
+      if (len < 4 || len > MAX_FRAME) throw new FrameError(`bad frame length ${len}`);
+      if (this.#buf.length < 4 + len) break;
+      out.push({ id: this.#buf.readUInt32BE(4), payload: Buffer.from(this.#buf.subarray(8, 4 + len)) });
+      this.#buf = this.#buf.subarray(4 + len);
+    }
+    if (this.#buf.length > MAX_FRAME + 4) throw new FrameError('frame too large');
+    return out;
+  }
+}
+
+export function encodeSource(source: string): Buffer {
+  const b = Buffer.alloc(SOURCELEN);
+  b.write(source.slice(0, SOURCELEN), 'latin1');
+  return b;
+}
+
+export function decodeSource(b: Uint8Array): string {
+  const s = Buffer.from(b).toString('latin1');
+  const end = s.indexOf('\0');
+  return (end < 0 ? s : s.slice(0, end)).replace(/[^\x21-\x7e]/g, '?');
+}

@@ -1,0 +1,254 @@
+// The key database: the one file only `walnut authsrv` opens (docs/auth-protocol.md §1, item 7). User keys
+// K_u, server keys, the keyseed for fake keys, the auth domain, the lockout records, and which config users'
+// passwords were taken over. It lives in its own folder (mode 0700, the AS's user), apart from walnut.db,
+// which the NUT server opens: a NUT server that is broken into reads no key.
+//
+// SQLite in WAL mode with an EXCLUSIVE lock held for the life of the process: a second AS on the same folder
+// waits and then fails instead of sharing the file.
+import Database from 'better-sqlite3';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadSeaAddon } from '../native/addons.ts';
+import { KEYLEN } from './constants.ts';
+import { afterFailure, afterSuccess, lockedNow, worthKeeping, type LockoutOptions, type LockoutRecord } from './lockout.ts';
+
+type Db = Database.Database;
+
+export class KeyStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyStoreError';
+  }
+}
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) STRICT;
+   CREATE TABLE user_keys (
+     name BLOB PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+     key BLOB NOT NULL CHECK (length(key) = 32),      -- K_u = scrypt(password, salt(DN, name)); never a password
+     updated_at INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE server_keys (
+     name BLOB PRIMARY KEY NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+     key BLOB NOT NULL CHECK (length(key) = 32),      -- random, never password-derived
+     created_at INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE lockout (
+     name BLOB PRIMARY KEY NOT NULL,                  -- any name tried, known or not (bounded by pruning)
+     failures INTEGER NOT NULL,
+     last_failure_at INTEGER NOT NULL,
+     locked_until INTEGER NOT NULL,
+     locks INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE config_users_taken (
+     name BLOB PRIMARY KEY NOT NULL,                  -- a config user whose password became a key once
+     at INTEGER NOT NULL
+   ) STRICT, WITHOUT ROWID;`,
+];
+
+/** Most lockout records kept: a flood of made-up names cannot grow the file without bound. */
+export const MAX_LOCKOUT_RECORDS = 10_000;
+
+export class KeyStore {
+  readonly #db: Db;
+  readonly #lockout: LockoutOptions;
+  readonly #now: () => number;
+  readonly #getUser;
+  readonly #getServer;
+  readonly #getLock;
+
+  private constructor(db: Db, lockout: LockoutOptions, now: () => number) {
+    this.#db = db;
+    this.#lockout = lockout;
+    this.#now = now;
+    this.#getUser = db.prepare<[Buffer], { key: Buffer }>('SELECT key FROM user_keys WHERE name = ?');
+    this.#getServer = db.prepare<[Buffer], { key: Buffer }>('SELECT key FROM server_keys WHERE name = ?');
+    this.#getLock = db.prepare<[Buffer], { failures: number; last_failure_at: number; locked_until: number; locks: number }>(
+      'SELECT failures, last_failure_at, locked_until, locks FROM lockout WHERE name = ?',
+    );
+  }
+
+  static open(dir: string, nativeCacheDir: string, lockout: LockoutOptions, now: () => number = Date.now): KeyStore {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      chmodSync(dir, 0o700);
+    } catch (err) {
+      throw new KeyStoreError(`cannot create the key folder ${dir}: ${(err as Error).message}`);
+    }
+    const file = join(dir, 'keys.db');
+    const addon = loadSeaAddon('better_sqlite3.node', nativeCacheDir);
+    let db: Db;
+    try {
+      const options = { timeout: 5000, ...(addon === undefined ? {} : { nativeBinding: addon }) };
+      db = new Database(file, options as unknown as Database.Options);
+      chmodSync(file, 0o600);
+      db.pragma('busy_timeout = 5000');
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL'); // a password change or a lockout must survive a power cut
+      const current = db.pragma('user_version', { simple: true }) as number;
+      if (current > MIGRATIONS.length) throw new Error(`schema ${current} is newer than this walnut knows`);
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        db.transaction(() => {
+          db.exec(MIGRATIONS[v]!);
+          db.pragma(`user_version = ${v + 1}`);
+        }).immediate();
+      }
+    } catch (err) {
+      const why = (err as Error).message;
+      throw new KeyStoreError(`cannot open ${file}: ${why}${/locked|busy/i.test(why) ? ' (is another walnut authsrv running on it?)' : ''}`);
+    }
+    return new KeyStore(db, lockout, now);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  meta(name: string): Buffer | undefined {
+    return this.#db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE name = ?').get(name)?.value;
+  }
+
+  /** The stored value, or `make()` stored now. */
+  metaOrCreate(name: string, make: () => Buffer): Buffer {
+    return this.#db.transaction(() => {
+      const have = this.meta(name);
+      if (have !== undefined) return have;
+      const value = make();
+      this.#db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(name, value);
+      return value;
+    }).immediate();
+  }
+
+  keyseed(): Uint8Array {
+    return new Uint8Array(this.metaOrCreate('keyseed', () => randomBytes(32)));
+  }
+
+  userKey(name: Uint8Array): Uint8Array | undefined {
+    const row = this.#getUser.get(Buffer.from(name));
+    return row ? new Uint8Array(row.key) : undefined;
+  }
+
+  setUserKey(name: Uint8Array, key: Uint8Array): void {
+    if (key.length !== KEYLEN) throw new RangeError('a user key is 32 bytes');
+    this.#db
+      .prepare('INSERT INTO user_keys (name, key, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET key = excluded.key, updated_at = excluded.updated_at')
+      .run(Buffer.from(name), Buffer.from(key), this.#now());
+  }
+
+  removeUser(name: Uint8Array): boolean {
+    return this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM lockout WHERE name = ?').run(Buffer.from(name));
+      return this.#db.prepare('DELETE FROM user_keys WHERE name = ?').run(Buffer.from(name)).changes > 0;
+    }).immediate();
+  }
+
+  userNames(): Buffer[] {
+    return this.#db.prepare<[], { name: Buffer }>('SELECT name FROM user_keys ORDER BY name').all().map((r) => r.name);
+  }
+
+  serverKey(name: Uint8Array): Uint8Array | undefined {
+    const row = this.#getServer.get(Buffer.from(name));
+    return row ? new Uint8Array(row.key) : undefined;
+  }
+
+  /** The server's key, made (random) the first time. */
+  ensureServerKey(name: Uint8Array): Uint8Array {
+    return this.#db.transaction(() => {
+      const have = this.serverKey(name);
+      if (have) return have;
+      const key = randomBytes(KEYLEN);
+      this.#db.prepare('INSERT INTO server_keys (name, key, created_at) VALUES (?, ?, ?)').run(Buffer.from(name), key, this.#now());
+      return new Uint8Array(key);
+    }).immediate();
+  }
+
+  // ---- lockout (lockout.ts) ----
+
+  #record(name: Uint8Array): LockoutRecord | undefined {
+    const r = this.#getLock.get(Buffer.from(name));
+    return r ? { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until, locks: r.locks } : undefined;
+  }
+
+  #put(name: Uint8Array, r: LockoutRecord | undefined): void {
+    if (r === undefined) {
+      this.#db.prepare('DELETE FROM lockout WHERE name = ?').run(Buffer.from(name));
+      return;
+    }
+    this.#db
+      .prepare(
+        `INSERT INTO lockout (name, failures, last_failure_at, locked_until, locks) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at,
+           locked_until = excluded.locked_until, locks = excluded.locks`,
+      )
+      .run(Buffer.from(name), r.failures, r.lastFailureAt, r.lockedUntil, r.locks);
+  }
+
+  locked(name: Uint8Array): boolean {
+    return lockedNow(this.#record(name), this.#now());
+  }
+
+  /** Counts a failure; returns the lock's length in seconds when this one started a lock. */
+  failed(name: Uint8Array): number | undefined {
+    return this.#db.transaction(() => {
+      const now = this.#now();
+      const { record, lockedFor } = afterFailure(this.#record(name), now, this.#lockout);
+      this.#put(name, record);
+      this.#prune(now);
+      return lockedFor;
+    }).immediate();
+  }
+
+  succeeded(name: Uint8Array): void {
+    this.#db.transaction(() => {
+      const before = this.#record(name);
+      if (before !== undefined) this.#put(name, afterSuccess(before, this.#now()));
+    }).immediate();
+  }
+
+  /** Ends a lock at once (`walnut user unlock`). */
+  unlock(name: Uint8Array): boolean {
+    return this.#db.prepare('DELETE FROM lockout WHERE name = ?').run(Buffer.from(name)).changes > 0;
+  }
+
+  lockedNames(): { name: Buffer; until: number }[] {
+    return this.#db
+      .prepare<[number], { name: Buffer; locked_until: number }>('SELECT name, locked_until FROM lockout WHERE locked_until > ? ORDER BY name')
+      .all(this.#now())
+      .map((r) => ({ name: r.name, until: r.locked_until }));
+  }
+
+  #prune(now: number): void {
+    const count = (this.#db.prepare('SELECT count(*) AS n FROM lockout').get() as { n: number }).n;
+    if (count <= MAX_LOCKOUT_RECORDS) return;
+    const rows = this.#db.prepare<[], { name: Buffer; failures: number; last_failure_at: number; locked_until: number; locks: number }>('SELECT * FROM lockout').all();
+    for (const r of rows) {
+      const rec = { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until, locks: r.locks };
+      if (!worthKeeping(rec, now, this.#lockout)) this.#put(r.name, undefined);
+    }
+    // still too many: the oldest unlocked ones go
+    this.#db
+      .prepare(
+        `DELETE FROM lockout WHERE name IN (SELECT name FROM lockout WHERE locked_until <= ? ORDER BY last_failure_at LIMIT
+           max(0, (SELECT count(*) FROM lockout) - ?))`,
+      )
+      .run(now, MAX_LOCKOUT_RECORDS);
+  }
+
+  // ---- config users (taken over once) ----
+
+  configUserTaken(name: Uint8Array): boolean {
+    return this.#db.prepare('SELECT 1 FROM config_users_taken WHERE name = ?').get(Buffer.from(name)) !== undefined;
+  }
+
+  /** Stores the key of a config user the first time only. False when it was taken before. */
+  takeConfigUser(name: Uint8Array, key: Uint8Array): boolean {
+    return this.#db.transaction(() => {
+      if (this.configUserTaken(name)) return false;
+      this.#db.prepare('INSERT INTO config_users_taken (name, at) VALUES (?, ?)').run(Buffer.from(name), this.#now());
+      if (this.userKey(name) === undefined) this.setUserKey(name, key);
+      return true;
+    }).immediate();
+  }
+}

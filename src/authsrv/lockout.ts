@@ -1,0 +1,65 @@
+// The AS's lockout: confirmed failures per user name, kept in the key database so that restarting the AS does
+// not hand a guesser a fresh count (issue 6 acceptance 4; ETSI EN 303 645 provision 5.1-5; reference §6.9).
+// Pure: records in, records out, the clock injected. keystore.ts persists them.
+//
+// - A failure is a PAK that was not confirmed (counted when it starts, undone by a correct confirmation) or a
+//   wrong password in AuthNUT or a password change. Unknown names count exactly like real ones, so the lockout
+//   says nothing about which names exist.
+// - `failures` failures lock the name for `lockSeconds`; every further lock (without a success in between)
+//   doubles it, up to `maxLockSeconds`. While locked, nothing is counted and nothing succeeds, not even the
+//   right password (the AS answers with a random key: same shape, same time).
+// - Failures older than `forgetSeconds` are forgotten, so a typo a week ago does not bring a lock closer.
+// A lockout per name lets someone who knows a name lock its owner out for a while; the window is short by
+// default and the NUT server's per-source throttle (src/auth/throttle.ts) slows such a guesser first.
+
+export interface LockoutOptions {
+  failures: number;
+  lockSeconds: number;
+  maxLockSeconds: number;
+  forgetSeconds: number;
+}
+
+export const DEFAULT_LOCKOUT: Readonly<LockoutOptions> = Object.freeze({
+  failures: 10,
+  lockSeconds: 60,
+  maxLockSeconds: 3600,
+  forgetSeconds: 900,
+});
+
+export interface LockoutRecord {
+  failures: number;
+  /** unix ms of the latest counted failure */
+  lastFailureAt: number;
+  /** unix ms; 0 when not locked */
+  lockedUntil: number;
+  /** locks in a row without a success: the next lock lasts lockSeconds · 2^locks */
+  locks: number;
+}
+
+export const emptyRecord = (): LockoutRecord => ({ failures: 0, lastFailureAt: 0, lockedUntil: 0, locks: 0 });
+
+export function lockedNow(r: LockoutRecord | undefined, now: number): boolean {
+  return r !== undefined && r.lockedUntil > now;
+}
+
+/** The record after a failure at `now`, and whether this failure started a lock. */
+export function afterFailure(r: LockoutRecord | undefined, now: number, o: LockoutOptions): { record: LockoutRecord; lockedFor?: number } {
+  const cur = r ?? emptyRecord();
+  if (lockedNow(cur, now)) return { record: cur };
+  const stale = now - cur.lastFailureAt > o.forgetSeconds * 1000;
+  const failures = (stale ? 0 : cur.failures) + 1;
+  if (failures < o.failures) return { record: { ...cur, failures, lastFailureAt: now } };
+  const seconds = Math.min(o.maxLockSeconds, o.lockSeconds * 2 ** Math.min(cur.locks, 30));
+  return { record: { failures: 0, lastFailureAt: now, lockedUntil: now + seconds * 1000, locks: cur.locks + 1 }, lockedFor: seconds };
+}
+
+/** A confirmed success forgets everything (there is nothing left to remember: the record can go). */
+export function afterSuccess(r: LockoutRecord | undefined, now: number): LockoutRecord | undefined {
+  if (r === undefined || lockedNow(r, now)) return r; // a success cannot end a lock early
+  return undefined;
+}
+
+/** Whether a record still matters at `now` (the store drops the others). */
+export function worthKeeping(r: LockoutRecord, now: number, o: LockoutOptions): boolean {
+  return lockedNow(r, now) || now - r.lastFailureAt <= Math.max(o.forgetSeconds, o.maxLockSeconds) * 1000;
+}
