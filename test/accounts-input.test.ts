@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
 import { run } from './helpers/clients.ts';
@@ -47,21 +48,22 @@ test('a name and password with spaces, quotes, #, backslashes and non-ASCII byte
   assert.equal(await login(Buffer.from(NAME, 'latin1'), PASSWORD), 'ERR ACCESS-DENIED', 'latin1 bytes are not UTF-8 bytes');
 });
 
-test('the database holds the name as its exact UTF-8 bytes and never the password', async () => {
+test('walnut.db holds the name as its exact UTF-8 bytes and no key; the AS key database never the password', async () => {
   const db = new Database(join(walnut.dataDir, 'walnut.db'), { readonly: true });
   try {
-    const row = db.prepare('SELECT p.name, k.params, k.salt, k.material FROM principals p JOIN principal_keys k ON k.principal_id = p.id WHERE p.name = ?').get(Buffer.from(NAME, 'utf8')) as
-      | { name: Buffer; params: string; salt: Buffer; material: Buffer }
-      | undefined;
+    const row = db.prepare('SELECT name FROM principals WHERE name = ?').get(Buffer.from(NAME, 'utf8')) as { name: Buffer } | undefined;
     assert.ok(row, 'found by its UTF-8 bytes');
     assert.deepEqual(row.name, Buffer.from(NAME, 'utf8'));
-    assert.equal(row.params, '{"N":32768,"r":8,"p":1}');
-    assert.equal(row.material.length, 32);
-    const everything = (db.prepare('SELECT group_concat(hex(material) || hex(salt) || params) AS all_keys FROM principal_keys').get() as { all_keys: string }).all_keys;
-    assert.equal(everything.includes(Buffer.from(PASSWORD, 'utf8').toString('hex').toUpperCase()), false);
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name);
+    assert.equal(tables.includes('principal_keys'), false, 'keys live with the authentication server only');
   } finally {
     db.close();
   }
+  // The AS holds keys.db under an exclusive lock, so read its bytes (database and WAL) as they are on disk.
+  const keyDir = join(walnut.dataDir, 'auth');
+  const bytes = Buffer.concat(readdirSync(keyDir).filter((f) => f.startsWith('keys.db')).map((f) => readFileSync(join(keyDir, f))));
+  assert.ok(bytes.includes(Buffer.from(NAME, 'utf8')), 'the key is stored under the exact name bytes');
+  assert.equal(bytes.includes(Buffer.from(PASSWORD, 'utf8')), false, 'never the password');
 });
 
 test('user list shows the name exactly, quoted and escaped, and the CLI finds it again by the same argument', async () => {

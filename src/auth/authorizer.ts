@@ -202,9 +202,8 @@ export class DbAuthorizer implements Authorizer {
     }
     const target = this.target(name, peer); // read after the check: the freshest roles
     const match = suid !== undefined && Buffer.from(suid).equals(name) && target.reason === undefined;
-    const reason = suid === undefined ? undefined : target.reason;
     this.checked.set(peer, { username, password: passwordWord, version: target.version, match });
-    return this.decide(name, right, peer, reason === undefined ? target : { ...target, reason }, match, true);
+    return this.decide(name, right, peer, target, match, true);
   }
 
   /** The verdict for a checked password; `fresh` when this was a new check (it counts for the throttle). */

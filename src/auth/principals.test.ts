@@ -1,16 +1,15 @@
-// The principal database on a real SQLite file: byte-exact names, verifiers only, roles, status, timestamps,
-// and changes made through one connection seen by another at once (the CLI and a running server).
+// The principal database on a real SQLite file: byte-exact names, roles, status, timestamps, no secret of any
+// kind (passwords are the authentication server's), and changes made through one connection seen by another at
+// once (the CLI and a running server).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../storage/database.ts';
-import { NUT_PASSWORD, PrincipalExistsError, PrincipalStore } from './principals.ts';
-import { createVerifier, verifyPassword } from './verifier.ts';
+import { PrincipalExistsError, PrincipalStore } from './principals.ts';
 import { noRoles, rolesFromUserConfig } from './roles.ts';
 
-const FAST = { N: 1024, r: 8, p: 1 };
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
 
 function tempDb(t: { after(fn: () => void): void }): { db: Db; dir: string; open(): Db } {
@@ -29,20 +28,21 @@ function tempDb(t: { after(fn: () => void): void }): { db: Db; dir: string; open
   return { db, dir, open };
 }
 
-test('a principal is stored under its exact name bytes with a verifier, roles, status and timestamps', async (t) => {
+test('a principal is stored under its exact name bytes with roles, status and timestamps', (t) => {
   const { db } = tempDb(t);
   let now = 1_700_000_000_000;
   const store = new PrincipalStore(db, () => now);
   const name = utf8('we ird "nâme" #1 \\');
-  const added = store.add(name, await createVerifier(utf8('pw'), FAST), rolesFromUserConfig({ upsmon: 'secondary', actions: ['SET'] }));
+  const added = store.add(name, rolesFromUserConfig({ upsmon: 'secondary', actions: ['SET'] }));
   assert.deepEqual(added.name, name);
   assert.equal(added.status, 'active');
   assert.equal(added.createdAt, now);
   assert.equal(added.updatedAt, now);
   const found = store.find(name)!;
+  assert.deepEqual(Object.keys(found), ['principal'], 'a record is the principal and nothing else');
+  assert.deepEqual(found.principal, added);
   assert.equal(found.principal.roles.upsmon, 'secondary');
   assert.deepEqual([...found.principal.roles.actions], ['set']);
-  assert.equal(await verifyPassword(utf8('pw'), found.verifier!), true);
   const row = db.prepare('SELECT typeof(name) AS t, hex(name) AS h FROM principals').get() as { t: string; h: string };
   assert.deepEqual(row, { t: 'blob', h: name.toString('hex').toUpperCase() });
   now += 5000;
@@ -51,43 +51,63 @@ test('a principal is stored under its exact name bytes with a verifier, roles, s
   assert.equal(store.find(name)!.principal.createdAt, now - 5000);
 });
 
-test('names are case-sensitive and byte-exact: no folding, no normalisation', async (t) => {
+test('names are case-sensitive and byte-exact: no folding, no normalisation', (t) => {
   const { db } = tempDb(t);
   const store = new PrincipalStore(db);
-  const v = await createVerifier(utf8('pw'), FAST);
-  store.add(utf8('Admin'), v, noRoles());
-  store.add(utf8('admin'), v, noRoles());
-  store.add(utf8('caf\u00e9'), v, noRoles()); // precomposed é
-  store.add(utf8('cafe\u0301'), v, noRoles()); // e + combining accent
+  store.add(utf8('Admin'), noRoles());
+  store.add(utf8('admin'), noRoles());
+  store.add(utf8('caf\u00e9'), noRoles()); // precomposed é
+  store.add(utf8('cafe\u0301'), noRoles()); // e + combining accent
   assert.equal(store.list().length, 4);
   assert.equal(store.find(utf8('ADMIN')), undefined);
   assert.equal(store.find(Buffer.from('caf\u00e9', 'latin1')), undefined);
 });
 
-test('adding a name twice is refused and keeps the first', async (t) => {
+test('adding a name twice is refused and keeps the first', (t) => {
   const { db } = tempDb(t);
   const store = new PrincipalStore(db);
-  store.add(utf8('bob'), await createVerifier(utf8('first'), FAST), noRoles());
-  await assert.rejects(async () => store.add(utf8('bob'), await createVerifier(utf8('second'), FAST), noRoles()), PrincipalExistsError);
-  assert.equal(await verifyPassword(utf8('first'), store.find(utf8('bob'))!.verifier!), true);
+  store.add(utf8('bob'), rolesFromUserConfig({ upsmon: 'secondary' }));
+  assert.throws(() => store.add(utf8('bob'), rolesFromUserConfig({ upsmon: 'primary', instcmds: ['ALL'] })), PrincipalExistsError);
+  const bob = store.find(utf8('bob'))!.principal;
+  assert.equal(bob.roles.upsmon, 'secondary');
+  assert.equal(bob.roles.instcmds.size, 0);
+  assert.equal(store.list().length, 1);
 });
 
-test('nothing in the database holds a password, only its verifier and the parameters', async (t) => {
+test('walnut.db holds no keys: the key table is gone and a principal is only its name, status and times', (t) => {
   const { db } = tempDb(t);
   const store = new PrincipalStore(db);
-  store.add(utf8('bob'), await createVerifier(utf8('hunter2-unique-secret'), FAST), noRoles());
-  const key = db.prepare('SELECT purpose, algorithm, params, length(salt) AS s, length(material) AS m FROM principal_keys').get();
-  assert.deepEqual(key, { purpose: NUT_PASSWORD, algorithm: 'scrypt', params: '{"N":1024,"r":8,"p":1}', s: 16, m: 32 });
-  db.pragma('wal_checkpoint(TRUNCATE)');
-  const dump = db.prepare("SELECT group_concat(hex(salt) || hex(material) || params) AS d FROM principal_keys").get() as { d: string };
-  assert.equal(dump.d.includes(utf8('hunter2-unique-secret').toString('hex').toUpperCase()), false);
+  store.add(utf8('bob'), noRoles());
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  assert.equal(tables.includes('principal_keys'), false, tables.join(', '));
+  assert.ok(tables.includes('principals') && tables.includes('principal_roles'), tables.join(', '));
+  const columns = (db.prepare('SELECT name FROM pragma_table_info(?)').all('principals') as { name: string }[]).map((r) => r.name);
+  assert.deepEqual(columns, ['id', 'name', 'status', 'created_at', 'updated_at']);
 });
 
-test('role changes replace only the kinds given; null clears a kind', async (t) => {
+test('a password change is recorded by moving updated_at, and nothing else', (t) => {
+  const { db } = tempDb(t);
+  let now = 1_700_000_000_000;
+  const store = new PrincipalStore(db, () => now);
+  const added = store.add(utf8('ops'), rolesFromUserConfig({ upsmon: 'primary', instcmds: ['load.off'] }));
+  store.setStatus(utf8('ops'), 'disabled');
+  now += 7000;
+  assert.equal(store.passwordChanged(utf8('ops')), true);
+  const after = store.find(utf8('ops'))!.principal;
+  assert.equal(after.updatedAt, now);
+  assert.equal(after.createdAt, added.createdAt);
+  assert.equal(after.status, 'disabled', 'a password change does not enable a disabled principal');
+  assert.deepEqual(after.roles, added.roles);
+  assert.equal(store.passwordChanged(utf8('nobody')), false);
+  assert.equal(store.passwordChanged(utf8('OPS')), false, 'byte-exact names here too');
+  assert.equal(store.list().length, 1, 'nothing is created for an unknown name');
+});
+
+test('role changes replace only the kinds given; null clears a kind', (t) => {
   const { db } = tempDb(t);
   const store = new PrincipalStore(db);
   const name = utf8('ops');
-  store.add(name, await createVerifier(utf8('pw'), FAST), rolesFromUserConfig({ upsmon: 'primary', actions: ['SET'], instcmds: ['load.off'] }));
+  store.add(name, rolesFromUserConfig({ upsmon: 'primary', actions: ['SET'], instcmds: ['load.off'] }));
   let p = store.setRoles(name, { instcmds: new Set(['all']) })!;
   assert.equal(p.roles.upsmon, 'primary');
   assert.deepEqual([...p.roles.actions], ['set']);
@@ -100,10 +120,10 @@ test('role changes replace only the kinds given; null clears a kind', async (t) 
   assert.equal(store.setRoles(utf8('nobody'), { upsmon: null }), undefined);
 });
 
-test('the schema refuses what the code never writes: bad roles, two upsmon roles, long names', async (t) => {
+test('the schema refuses what the code never writes: bad roles, two upsmon roles, long names', (t) => {
   const { db } = tempDb(t);
   const store = new PrincipalStore(db);
-  const { id } = store.add(utf8('x'), await createVerifier(utf8('pw'), FAST), rolesFromUserConfig({ upsmon: 'primary' }));
+  const { id } = store.add(utf8('x'), rolesFromUserConfig({ upsmon: 'primary' }));
   const ins = db.prepare('INSERT INTO principal_roles (principal_id, kind, value) VALUES (?, ?, ?)');
   assert.throws(() => ins.run(id, 'upsmon', 'secondary'), /UNIQUE/);
   assert.throws(() => ins.run(id, 'upsmon', 'boss'), /CHECK/);
@@ -115,70 +135,52 @@ test('the schema refuses what the code never writes: bad roles, two upsmon roles
   assert.throws(() => p.run(Buffer.alloc(0)), /CHECK/);
 });
 
-test('removing a principal removes its keys and roles', async (t) => {
+test('removing a principal removes its roles', (t) => {
   const { db } = tempDb(t);
   const store = new PrincipalStore(db);
-  store.add(utf8('gone'), await createVerifier(utf8('pw'), FAST), rolesFromUserConfig({ upsmon: 'secondary', instcmds: ['ALL'] }));
+  store.add(utf8('gone'), rolesFromUserConfig({ upsmon: 'secondary', instcmds: ['ALL'] }));
   assert.equal(store.remove(utf8('gone')), true);
   assert.equal(store.remove(utf8('gone')), false);
-  for (const table of ['principals', 'principal_keys', 'principal_roles']) {
+  for (const table of ['principals', 'principal_roles']) {
     assert.equal((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n, 0, table);
   }
+  assert.equal(store.find(utf8('gone')), undefined);
 });
 
-test('a disabled principal stays, with its keys, until enabled again', async (t) => {
+test('a disabled principal stays, with its roles, until enabled again', (t) => {
   const { db } = tempDb(t);
   const store = new PrincipalStore(db);
-  store.add(utf8('nas'), await createVerifier(utf8('pw'), FAST), noRoles());
+  store.add(utf8('nas'), rolesFromUserConfig({ upsmon: 'secondary' }));
   assert.equal(store.setStatus(utf8('nas'), 'disabled'), true);
   assert.equal(store.find(utf8('nas'))!.principal.status, 'disabled');
-  assert.notEqual(store.find(utf8('nas'))!.verifier, undefined);
+  assert.equal(store.find(utf8('nas'))!.principal.roles.upsmon, 'secondary');
   assert.equal(store.setStatus(utf8('nas'), 'active'), true);
+  assert.equal(store.find(utf8('nas'))!.principal.status, 'active');
   assert.equal(store.setStatus(utf8('nobody'), 'active'), false);
 });
 
-test('a second connection (another process) sees a committed change on its next read', async (t) => {
+test('a second connection (another process) sees a committed change on its next read', (t) => {
   const { db, open } = tempDb(t);
-  const server = new PrincipalStore(open());
-  const cli = new PrincipalStore(db);
+  let now = 1_700_000_000_000;
+  const server = new PrincipalStore(open(), () => now);
+  const cli = new PrincipalStore(db, () => now);
   assert.equal(server.find(utf8('late')), undefined);
-  cli.add(utf8('late'), await createVerifier(utf8('one'), FAST), noRoles());
-  assert.notEqual(server.find(utf8('late')), undefined);
-  cli.setPassword(utf8('late'), await createVerifier(utf8('two'), FAST));
-  assert.equal(await verifyPassword(utf8('two'), server.find(utf8('late'))!.verifier!), true);
+  cli.add(utf8('late'), noRoles());
+  const before = server.find(utf8('late'))!.principal.updatedAt;
+  now += 1000;
+  cli.passwordChanged(utf8('late'));
+  assert.equal(server.find(utf8('late'))!.principal.updatedAt, before + 1000, 'a running server sees the password change');
+  cli.setRoles(utf8('late'), { upsmon: 'secondary' });
+  assert.equal(server.find(utf8('late'))!.principal.roles.upsmon, 'secondary');
   cli.remove(utf8('late'));
   assert.equal(server.find(utf8('late')), undefined);
 });
 
-test('an upgrade of a verifier does not overwrite a password changed meanwhile', async (t) => {
+test('list returns every principal ordered by name bytes with its roles', (t) => {
   const { db } = tempDb(t);
   const store = new PrincipalStore(db);
-  const old = await createVerifier(utf8('pw'), { N: 256, r: 8, p: 1 });
-  const { id } = store.add(utf8('u'), old, noRoles());
-  const changed = await createVerifier(utf8('new'), FAST);
-  store.setPassword(utf8('u'), changed);
-  assert.equal(store.upgradeVerifier(id, old, await createVerifier(utf8('pw'), FAST)), false);
-  assert.equal(await verifyPassword(utf8('new'), store.find(utf8('u'))!.verifier!), true);
-  assert.equal(store.upgradeVerifier(id, changed, await createVerifier(utf8('new'), { N: 2048, r: 8, p: 1 })), true);
-  assert.deepEqual(store.find(utf8('u'))!.verifier!.params, { N: 2048, r: 8, p: 1 });
-});
-
-test('a stored verifier with unreadable parameters is reported, not used', async (t) => {
-  const { db } = tempDb(t);
-  const store = new PrincipalStore(db);
-  store.add(utf8('u'), await createVerifier(utf8('pw'), FAST), noRoles());
-  db.prepare("UPDATE principal_keys SET params = '{\"N\":4194304,\"r\":8,\"p\":1}'").run();
-  const rec = store.find(utf8('u'))!;
-  assert.equal(rec.verifier, undefined);
-  assert.match(rec.verifierProblem!, /scrypt N=4194304 is outside/);
-});
-
-test('list returns every principal ordered by name bytes with its roles', async (t) => {
-  const { db } = tempDb(t);
-  const store = new PrincipalStore(db);
-  const v = await createVerifier(utf8('pw'), FAST);
-  store.add(utf8('zed'), v, rolesFromUserConfig({ upsmon: 'secondary' }));
-  store.add(utf8('amy'), v, rolesFromUserConfig({ instcmds: ['ALL'] }));
+  store.add(utf8('zed'), rolesFromUserConfig({ upsmon: 'secondary' }));
+  store.add(utf8('amy'), rolesFromUserConfig({ instcmds: ['ALL'] }));
   const all = store.list();
   assert.deepEqual(all.map((p) => p.name.toString()), ['amy', 'zed']);
   assert.deepEqual([...all[0]!.roles.instcmds], ['all']);

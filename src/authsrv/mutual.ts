@@ -158,9 +158,13 @@ export class ServerAuth {
 // ---- the client (walnut auth ping / upsc) ----------------------------------------------------------------
 
 export interface ClientAuthOptions {
-  /** IDc = IDr: the user, as bytes */
+  /** IDc: the user whose password this is, as bytes */
   user: Uint8Array;
   password: Uint8Array;
+  /** IDr when it is not IDc: the user to be on the server, which speaks-for must allow (§8) */
+  speakFor?: Uint8Array;
+  /** K_u already derived for this domain (a client that caches it skips scrypt) */
+  key?: Uint8Array;
   random?: Random;
 }
 
@@ -198,7 +202,7 @@ export class ClientAuth {
     const choice = choiceFor(dom);
     this.#dom = latin1(dom);
     this.#binding = bindingOf(offer, choice);
-    this.#key = await passwordKey(this.#o.password, this.#dom, this.#o.user);
+    this.#key = this.#o.key ?? (await passwordKey(this.#o.password, this.#dom, this.#o.user));
     return choice;
   }
 
@@ -217,7 +221,7 @@ export class ClientAuth {
     const tr = decodeTicketreq(serverStart.subarray(0, TICKREQLEN));
     if (tr.type !== AuthPAK || tr.authid.length === 0 || !equalBytes(tr.authdom, this.#dom!)) throw new AuthError(ERR.reply);
     this.#pak = new PakState('client', { key: this.#key, dom: this.#dom!, id: this.#o.user }, this.#random);
-    const mine = { ...tr, hostid: this.#o.user, uid: this.#o.user };
+    const mine = { ...tr, hostid: this.#o.user, uid: this.#o.speakFor ?? this.#o.user };
     this.#tr = encodeTicketreq(mine);
     this.#yas = serverStart.slice(TICKREQLEN);
     return concat(this.#tr, this.#yas, this.#pak.y);
@@ -240,7 +244,7 @@ export class ClientAuth {
     const body = asReply(reply, 1 + 2 * TICKETLEN);
     const tr = decodeTicketreq(this.#tr!);
     const tc = openTicket(this.#paked!.key, AuthTc, body.subarray(0, TICKETLEN), this.#dom!);
-    if (!equalBytes(tc.chal, tr.chal) || !equalBytes(tc.suid, this.#o.user)) throw new AuthError(ERR.ticket);
+    if (!equalBytes(tc.chal, tr.chal) || !equalBytes(tc.suid, tr.uid)) throw new AuthError(ERR.ticket);
     this.#kn = tc.key;
     this.#suid = tc.suid;
     this.#rnc = this.#random(NONCELEN);

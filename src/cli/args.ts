@@ -108,6 +108,8 @@ export interface AuthClientArgs {
   command: 'auth-ping' | 'passwd' | 'upsc';
   server: ServerAddress;
   user: string;
+  /** auth ping / upsc: be this user on the server, speaking for it (speaks-for must allow it) */
+  as?: string;
   /** upsc: the UPS name and optional variable */
   ups?: string;
   variable?: string;
@@ -193,7 +195,7 @@ const USER_OPTIONS: Record<UserAction, readonly string[]> = {
   enable: [],
   disable: [],
 };
-const VALUE_FLAGS = new Set(['--data', '--config', '--upsmon', '--actions', '--instcmds', '--limit', '--kind', '--out', '--nss-db', '--host', '--reason', '--server', '--user', '--log-level']);
+const VALUE_FLAGS = new Set(['--data', '--config', '--upsmon', '--actions', '--instcmds', '--limit', '--kind', '--out', '--nss-db', '--host', '--reason', '--server', '--user', '--log-level', '--as']);
 
 interface RawOptions {
   values: Map<string, string>;
@@ -445,13 +447,19 @@ function parseAuth(argv: readonly string[]): Args {
 
 function parseAuthClient(command: AuthClientArgs['command'], argv: readonly string[]): Args {
   const where = command === 'auth-ping' ? 'auth ping' : command;
-  const o = readOptions(where, argv, ['--server', '--user', '--password-stdin']);
+  const o = readOptions(where, argv, ['--server', '--user', '--password-stdin', ...(command === 'passwd' ? [] : ['--as'])]);
   if (o.help) return { command: 'help' };
   const user = o.values.get('--user');
   if (user === undefined) throw new UsageError(`${where}: --user NAME is needed`);
   const problem = nameProblem(Buffer.from(user, 'utf8'));
   if (problem) throw new UsageError(`${where}: ${problem}`);
   const out: AuthClientArgs = { command, user, passwordStdin: o.flags.has('--password-stdin'), server: { host: '127.0.0.1', port: 3493 } };
+  const as = o.values.get('--as');
+  if (as !== undefined) {
+    const asProblem = nameProblem(Buffer.from(as, 'utf8'));
+    if (asProblem) throw new UsageError(`${where}: --as: ${asProblem}`);
+    out.as = as;
+  }
   if (command === 'upsc') {
     const [target, variable, extra] = o.positional;
     if (target === undefined) throw new UsageError('upsc: name the UPS as UPS@HOST[:PORT]');
@@ -510,9 +518,9 @@ Usage:
   walnut client-cert list | revoke SERIAL|NAME [--reason TEXT]
   walnut ca export
   walnut authsrv [--config FILE] [--data DIR] [--log-level LEVEL]
-  walnut auth ping --server HOST[:PORT] --user NAME [--password-stdin]
+  walnut auth ping --server HOST[:PORT] --user NAME [--as USER] [--password-stdin]
   walnut passwd --server HOST[:PORT] --user NAME
-  walnut upsc --user NAME [--password-stdin] UPS@HOST[:PORT] [VAR]
+  walnut upsc --user NAME [--as USER] [--password-stdin] UPS@HOST[:PORT] [VAR]
   walnut auth status | unlock NAME
   walnut speaksfor show | allow HOSTID USER|* | deny HOSTID USER | clear HOSTID
   walnut --version
@@ -560,7 +568,8 @@ authentication server (tickets; docs/auth-protocol.md):
   authsrv              run the authentication server: the only process that opens the key database
                        (<data>/auth/keys.db); serve starts it by itself unless auth.server is "connect"
   auth ping            log into a NUT server with a ticket (mutual authentication; the password never
-                       leaves this machine) and print the authenticated user; exit 0 on success
+                       leaves this machine) and print the authenticated user; exit 0 on success;
+                       --as USER: be USER on the server, if speaks-for lets NAME speak for USER
   passwd               change your password through a NUT server: old, new (and new again on a terminal),
                        or the first two lines of stdin
   upsc                 like NUT's upsc, over a ticket-authenticated session (STARTTLS when offered)

@@ -181,8 +181,14 @@ async function choose(c: NutLineClient, choice: string): Promise<void> {
 }
 
 /** Mutual authentication on `c` (§7.5); the user the server now knows us as. */
-export async function ticketLogin(c: NutLineClient, user: Uint8Array, password: Uint8Array, exporter: Uint8Array | undefined): Promise<string> {
-  const client = new ClientAuth({ user, password });
+export async function ticketLogin(
+  c: NutLineClient,
+  user: Uint8Array,
+  password: Uint8Array,
+  exporter: Uint8Array | undefined,
+  speakFor?: Uint8Array,
+): Promise<string> {
+  const client = new ClientAuth({ user, password, ...(speakFor === undefined ? {} : { speakFor }) });
   const offer = await p9any(c);
   await choose(c, await client.choose(offer));
   const start = await exchange(c, 'START', client.start(), 'DATA');
@@ -273,7 +279,7 @@ export async function authClientCommand(args: AuthClientArgs, io: AuthIo = { std
   try {
     let who: string;
     try {
-      who = await ticketLogin(c, user, password!, exporter);
+      who = await ticketLogin(c, user, password!, exporter, args.as === undefined ? undefined : Buffer.from(args.as, 'utf8'));
     } catch (err) {
       failure(err, 'authentication failed');
     }

@@ -27,6 +27,8 @@ export interface WalnutOptions {
 
 export interface RunningWalnut {
   port: number;
+  /** the AS's TCP ticket service port, once its log line is there */
+  ticketPort(): Promise<number>;
   host: string;
   /** `ups@127.0.0.1:PORT` */
   target(ups?: string): string;
@@ -54,6 +56,8 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
       // Debian's upsrw and upscmd 2.8.0 never send STARTTLS (nut-protocol.md §5.3), so the tests that drive them
       // allow credentials in clear; test/tls.test.ts checks walnut's default, which refuses them
       tls: { clearCredentials: true, ...(options.config?.tls as object | undefined) },
+      // the AS's ticket service on a free loopback port (its default, *:567, may be taken or need root)
+      auth: { listen: ['127.0.0.1:0'], ...(options.config?.auth as object | undefined) },
     }),
   );
   const args = ['serve', '--config', configFile];
@@ -88,6 +92,14 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
 
   return {
     port,
+    ticketPort: async () => {
+      for (let i = 0; i < 200; i++) {
+        const m = /ticket service on 127\.0\.0\.1:(\d+)/.exec(log);
+        if (m) return Number(m[1]);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ticket service port in the log:\n${log}`);
+    },
     host: '127.0.0.1',
     target: (ups = 'ups') => `${ups}@127.0.0.1:${port}`,
     process: child,
