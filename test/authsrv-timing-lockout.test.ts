@@ -244,9 +244,10 @@ test('after 3 confirmed failures alice is locked out, even with the right passwo
     await expectAccepted(walnut, 'alice', 'alices-password', 'before any failure');
 
     for (let i = 1; i <= 3; i++) await expectRefused(walnut, 'alice', `guess-${i}`, `wrong password ${i}`);
-    assert.match(walnut.logs(), /user alice locked out for 30 s after repeated failures/);
-
+    // the lock starts at the attempt after the 3rd failure (src/authsrv/lockout.ts: a PAK is counted when it
+    // starts, so the 3rd count may still be the right password's own, undone by its confirmation)
     await expectRefused(walnut, 'alice', 'alices-password', 'locked, right password');
+    assert.match(walnut.logs(), /user alice locked out for 30 s after repeated failures/);
     await expectAccepted(walnut, 'bob', 'bobs-password', 'another user, while alice is locked');
     assert.match(walnut.logs(), /user alice is locked out: PAK answered with a random key/);
     const status = await cli(walnut, ['auth', 'status']);

@@ -4,17 +4,26 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { applyConfigFile, defaultConfig } from '../src/config/config.ts';
 import { REPO, X64_BINARY } from './helpers/walnut.ts';
 import { run } from './helpers/clients.ts';
 
-test('the systemd unit passes systemd-analyze verify with the built binary', async () => {
+test('the systemd units pass systemd-analyze verify with the built binary', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'walnut-unit-'));
   try {
-    const unit = readFileSync(join(REPO, 'image', 'systemd', 'walnut.service'), 'utf8');
-    assert.match(unit, /^ExecStart=\/usr\/libexec\/walnut\/walnut serve/m);
-    const file = join(dir, 'walnut.service');
-    writeFileSync(file, unit.replace('/usr/libexec/walnut/walnut', X64_BINARY));
-    const r = await run('systemd-analyze', ['verify', file]);
+    const files: string[] = [];
+    for (const [name, command] of [
+      ['walnut.service', 'serve'],
+      ['walnut-authsrv.service', 'authsrv'],
+    ]) {
+      const unit = readFileSync(join(REPO, 'image', 'systemd', name!), 'utf8');
+      assert.match(unit, new RegExp(`^ExecStart=/usr/libexec/walnut/walnut ${command} --config /etc/walnut/walnut.json$`, 'm'));
+      const file = join(dir, name!);
+      writeFileSync(file, unit.replace('/usr/libexec/walnut/walnut', X64_BINARY));
+      files.push(file);
+    }
+    // together: walnut.service requires the AS's unit
+    const r = await run('systemd-analyze', ['verify', ...files]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr.trim(), '', r.stderr);
   } finally {
@@ -30,6 +39,43 @@ test('the service runs as its own unprivileged user with no device but hidraw', 
   assert.deepEqual(unit.match(/^DeviceAllow=.*$/gm), ['DeviceAllow=char-hidraw rw']);
   const sysusers = readFileSync(join(REPO, 'image', 'sysusers.d', 'walnut.conf'), 'utf8');
   assert.match(sysusers, /^u walnut - /m);
+});
+
+test('the authentication server is its own service and user, in the NUT server group, with no device and one capability', () => {
+  const unit = readFileSync(join(REPO, 'image', 'systemd', 'walnut-authsrv.service'), 'utf8');
+  assert.match(unit, /^User=walnut-auth$/m);
+  assert.match(unit, /^Group=walnut$/m);
+  assert.match(unit, /^StateDirectory=walnut-auth$/m);
+  assert.match(unit, /^StateDirectoryMode=0700$/m);
+  assert.match(unit, /^RuntimeDirectory=walnut-auth$/m);
+  assert.match(unit, /^RuntimeDirectoryMode=0750$/m);
+  assert.match(unit, /^CacheDirectory=walnut-auth$/m);
+  assert.match(unit, /^NoNewPrivileges=yes$/m);
+  assert.match(unit, /^ProtectSystem=strict$/m);
+  assert.match(unit, /^PrivateDevices=yes$/m);
+  assert.equal(unit.match(/^DeviceAllow=/m), null);
+  assert.deepEqual(unit.match(/^(AmbientCapabilities|CapabilityBoundingSet)=.*$/gm), [
+    'AmbientCapabilities=CAP_NET_BIND_SERVICE',
+    'CapabilityBoundingSet=CAP_NET_BIND_SERVICE',
+  ]);
+  const nut = readFileSync(join(REPO, 'image', 'systemd', 'walnut.service'), 'utf8');
+  assert.match(nut, /^Requires=walnut-authsrv\.service$/m);
+  assert.match(nut, /^After=.*\bwalnut-authsrv\.service\b/m);
+  const sysusers = readFileSync(join(REPO, 'image', 'sysusers.d', 'walnut.conf'), 'utf8');
+  assert.match(sysusers, /^u walnut-auth - /m);
+  assert.doesNotMatch(sysusers, /^m walnut-auth walnut$/m, 'not in group walnut beyond its unit: that group opens the UPS');
+});
+
+test('the shipped config points both services at the AS folders of the units: serve connects, it does not spawn', () => {
+  const shipped = JSON.parse(readFileSync(join(REPO, 'image', 'etc', 'walnut', 'walnut.json'), 'utf8'));
+  const config = applyConfigFile(defaultConfig(), shipped);
+  assert.equal(config.auth.server, 'connect');
+  const unit = readFileSync(join(REPO, 'image', 'systemd', 'walnut-authsrv.service'), 'utf8');
+  assert.match(unit, /^StateDirectory=walnut-auth$/m);
+  assert.equal(config.auth.keyDir, '/var/lib/walnut-auth');
+  assert.match(unit, /^RuntimeDirectory=walnut-auth$/m);
+  assert.equal(config.auth.runDir, '/run/walnut-auth');
+  assert.match(unit, /--config \/etc\/walnut\/walnut\.json/);
 });
 
 test('the udev rule hands the walnut group the hidraw nodes of UPS makers and nothing else', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadSeaAddon } from '../native/addons.ts';
 import { KEYLEN } from './constants.ts';
-import { afterFailure, afterSuccess, lockedNow, worthKeeping, type LockoutOptions, type LockoutRecord } from './lockout.ts';
+import { afterFailure, atAttempt, worthKeeping, type LockoutOptions, type LockoutRecord } from './lockout.ts';
 
 type Db = Database.Database;
 
@@ -185,26 +185,26 @@ export class KeyStore {
       .run(Buffer.from(name), r.failures, r.lastFailureAt, r.lockedUntil, r.locks);
   }
 
-  locked(name: Uint8Array): boolean {
-    return lockedNow(this.#record(name), this.#now());
-  }
-
-  /** Counts a failure; returns the lock's length in seconds when this one started a lock. */
-  failed(name: Uint8Array): number | undefined {
+  /** At the start of an attempt: locked? `lockedFor` (seconds) when this check started the lock. */
+  attempt(name: Uint8Array): { locked: boolean; lockedFor?: number } {
     return this.#db.transaction(() => {
-      const now = this.#now();
-      const { record, lockedFor } = afterFailure(this.#record(name), now, this.#lockout);
-      this.#put(name, record);
-      this.#prune(now);
-      return lockedFor;
+      const at = atAttempt(this.#record(name), this.#now(), this.#lockout);
+      if (at.record) this.#put(name, at.record);
+      return at.lockedFor === undefined ? { locked: at.locked } : { locked: at.locked, lockedFor: at.lockedFor };
     }).immediate();
   }
 
-  succeeded(name: Uint8Array): void {
+  failed(name: Uint8Array): void {
     this.#db.transaction(() => {
-      const before = this.#record(name);
-      if (before !== undefined) this.#put(name, afterSuccess(before, this.#now()));
+      const now = this.#now();
+      this.#put(name, afterFailure(this.#record(name), now, this.#lockout));
+      this.#prune(now);
     }).immediate();
+  }
+
+  /** A confirmed success forgets the name's failures (lockout.ts afterSuccess). */
+  succeeded(name: Uint8Array): void {
+    this.#put(name, undefined);
   }
 
   /** Ends a lock at once (`walnut user unlock`). */
@@ -224,7 +224,7 @@ export class KeyStore {
     if (count <= MAX_LOCKOUT_RECORDS) return;
     const rows = this.#db.prepare<[], { name: Buffer; failures: number; last_failure_at: number; locked_until: number; locks: number }>('SELECT * FROM lockout').all();
     for (const r of rows) {
-      const rec = { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until, locks: r.locks };
+      const rec: LockoutRecord = { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until, locks: r.locks };
       if (!worthKeeping(rec, now, this.#lockout)) this.#put(r.name, undefined);
     }
     // still too many: the oldest unlocked ones go

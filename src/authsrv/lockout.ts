@@ -5,9 +5,12 @@
 // - A failure is a PAK that was not confirmed (counted when it starts, undone by a correct confirmation) or a
 //   wrong password in AuthNUT or a password change. Unknown names count exactly like real ones, so the lockout
 //   says nothing about which names exist.
-// - `failures` failures lock the name for `lockSeconds`; every further lock (without a success in between)
-//   doubles it, up to `maxLockSeconds`. While locked, nothing is counted and nothing succeeds, not even the
-//   right password (the AS answers with a random key: same shape, same time).
+// - After `failures` failures the next attempt finds the name locked for `lockSeconds`; every further lock
+//   (without a success in between) doubles it, up to `maxLockSeconds`. While locked, nothing is counted and
+//   nothing succeeds, not even the right password (the AS answers with a random key: same shape, same time).
+//   The lock starts at the next attempt, not at the N-th failure, because a PAK is counted when it starts: with
+//   N-1 failures behind it the right password's own count is the N-th, and its confirmation must be able to
+//   undo it. A success forgets everything.
 // - Failures older than `forgetSeconds` are forgotten, so a typo a week ago does not bring a lock closer.
 // A lockout per name lets someone who knows a name lock its owner out for a while; the window is short by
 // default and the NUT server's per-source throttle (src/auth/throttle.ts) slows such a guesser first.
@@ -42,20 +45,28 @@ export function lockedNow(r: LockoutRecord | undefined, now: number): boolean {
   return r !== undefined && r.lockedUntil > now;
 }
 
-/** The record after a failure at `now`, and whether this failure started a lock. */
-export function afterFailure(r: LockoutRecord | undefined, now: number, o: LockoutOptions): { record: LockoutRecord; lockedFor?: number } {
+const stale = (r: LockoutRecord, now: number, o: LockoutOptions): boolean => now - r.lastFailureAt > o.forgetSeconds * 1000;
+
+/** The record after a failure at `now` (nothing changes while locked). */
+export function afterFailure(r: LockoutRecord | undefined, now: number, o: LockoutOptions): LockoutRecord {
   const cur = r ?? emptyRecord();
-  if (lockedNow(cur, now)) return { record: cur };
-  const stale = now - cur.lastFailureAt > o.forgetSeconds * 1000;
-  const failures = (stale ? 0 : cur.failures) + 1;
-  if (failures < o.failures) return { record: { ...cur, failures, lastFailureAt: now } };
-  const seconds = Math.min(o.maxLockSeconds, o.lockSeconds * 2 ** Math.min(cur.locks, 30));
-  return { record: { failures: 0, lastFailureAt: now, lockedUntil: now + seconds * 1000, locks: cur.locks + 1 }, lockedFor: seconds };
+  if (lockedNow(cur, now)) return cur;
+  return { ...cur, failures: (stale(cur, now, o) ? 0 : cur.failures) + 1, lastFailureAt: now };
 }
 
-/** A confirmed success forgets everything (there is nothing left to remember: the record can go). */
-export function afterSuccess(r: LockoutRecord | undefined, now: number): LockoutRecord | undefined {
-  if (r === undefined || lockedNow(r, now)) return r; // a success cannot end a lock early
+/** At the start of an attempt: is the name locked? A record with `failures` failures turns into a lock here
+ *  (`lockedFor` says for how long), so the failures that earned it are the ones before this attempt. */
+export function atAttempt(r: LockoutRecord | undefined, now: number, o: LockoutOptions): { locked: boolean; record?: LockoutRecord; lockedFor?: number } {
+  if (r === undefined) return { locked: false };
+  if (lockedNow(r, now)) return { locked: true };
+  if (r.failures < o.failures || stale(r, now, o)) return { locked: false };
+  const seconds = Math.min(o.maxLockSeconds, o.lockSeconds * 2 ** Math.min(r.locks, 30));
+  return { locked: true, record: { failures: 0, lastFailureAt: r.lastFailureAt, lockedUntil: now + seconds * 1000, locks: r.locks + 1 }, lockedFor: seconds };
+}
+
+/** A confirmed success forgets everything. Only an attempt that began unlocked can succeed (a locked name gets
+ *  a random key). */
+export function afterSuccess(): undefined {
   return undefined;
 }
 

@@ -103,11 +103,14 @@ export class AuthService {
         const us = utf8(u);
         return hs !== undefined && us !== undefined && mayspeakfor(this.speaksForDb(), hs, us);
       },
-      locked: (n) => store.locked(n),
+      locked: (n) => {
+        const { locked, lockedFor } = store.attempt(n);
+        if (lockedFor !== undefined) log.warn(`user ${showBytes(n)} locked out for ${lockedFor} s after repeated failures`);
+        return locked;
+      },
       failed: (n, source, why) => {
-        const lockedFor = store.failed(n);
+        store.failed(n);
         if (why !== '') log.warn(`${source}: user ${showBytes(n)}: ${why}`);
-        if (lockedFor !== undefined) log.warn(`user ${showBytes(n)} locked out for ${lockedFor} s after repeated failures (last from ${source})`);
       },
       succeeded: (n, source) => {
         store.succeeded(n);

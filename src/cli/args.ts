@@ -93,7 +93,7 @@ export interface AuthsrvArgs {
   config?: string;
   data?: string;
   logLevel?: string;
-  /** started by `walnut serve`: exit when its stdin closes, report readiness on fd 3 */
+  /** started by `walnut serve`: exit when its stdin closes */
   spawned: boolean;
 }
 

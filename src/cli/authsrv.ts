@@ -2,7 +2,7 @@
 // walnut's NUT server reaches it over the local socket, the CLI over the admin socket, NAS hosts over TCP 567
 // or relayed through NUT `AUTH AS`. Started by `walnut serve` (auth.server "spawn", one command for make run)
 // or as its own service under its own user (auth.server "connect", image/systemd/walnut-authsrv.service).
-import { chmodSync, createWriteStream, existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { hostname } from 'node:os';
 import { EXIT, type AuthsrvArgs } from './args.ts';
@@ -145,13 +145,6 @@ export async function authsrvCommand(args: AuthsrvArgs): Promise<number> {
       process.stdin.on('data', () => undefined);
       process.stdin.once('end', () => resolve());
       process.stdin.once('close', () => resolve());
-      try {
-        const ready = createWriteStream('', { fd: 3 });
-        ready.on('error', () => undefined);
-        ready.end('ready\n');
-      } catch {
-        // not started with a readiness pipe
-      }
     }
   });
   await service.close();

@@ -73,6 +73,7 @@ export class ShutdownOrchestrator {
     if (this.state.phase !== 'idle') {
       // FSD is a promise to the secondaries: it holds across a restart until the sequence ends
       this.deps.ups.setFsd();
+      if (this.state.phase === 'waiting') this.state = { ...this.state, resumed: true };
       this.note('shutdown-resumed', `resumed in phase ${this.state.phase} (${this.state.reason ?? 'no reason recorded'})`);
     }
     this.deps.settings.set(CLEAR_REQUEST_KEY, '');

@@ -77,8 +77,18 @@ test('a trigger during a running sequence starts nothing new', () => {
 
 test('persisted states parse back; anything else is refused, not guessed', () => {
   const s: SequenceState = { phase: 'final-delay', reason: 'r', fsdAt: 1, finalAt: 2 };
-  assert.deepEqual(parseState(JSON.stringify(s)), { ...s, commandedAt: undefined, cycled: undefined, disarmed: undefined });
+  assert.deepEqual(parseState(JSON.stringify(s)), { ...s, commandedAt: undefined, cycled: undefined, disarmed: undefined, resumed: undefined });
   assert.deepEqual(parseState(undefined), IDLE);
   for (const bad of ['', '{', 'null', '{"phase":"launch"}', '[]']) assert.equal(parseState(bad), undefined, bad);
   assert.equal(parseState(JSON.stringify({ phase: 'waiting', fsdAt: 'soon' }))!.fsdAt, undefined);
+});
+
+test('resumed after a restart, nobody logged in proves nothing: the sequence waits out HOSTSYNC before going on', () => {
+  const resumed: SequenceState = { phase: 'waiting', reason: 'on battery and low battery', fsdAt: 0, resumed: true };
+  const r = play([{ now: 1000, online: false, loggedIn: 0 }, { now: 14_999, online: false, loggedIn: 0 }], resumed);
+  assert.deepEqual(r.steps, []);
+  assert.equal(r.state.phase, 'waiting');
+  const end = play([{ now: 15_000, online: false, loggedIn: 0 }], resumed);
+  assert.deepEqual(end.steps, ['record:shutdown-hostsync-timeout']);
+  assert.equal(end.state.phase, 'final-delay');
 });

@@ -22,6 +22,9 @@ export interface SequenceState {
   /** idle after an administrator cleared FSD: no new trigger until mains have been back, or the same low
    *  battery would set FSD again at once */
   readonly disarmed?: boolean | undefined;
+  /** waiting, resumed after a restart: secondaries lost their connection with the old process and may not
+   *  have come back yet, so "nobody logged in" proves nothing; HOSTSYNC runs out in full */
+  readonly resumed?: boolean | undefined;
 }
 
 export const IDLE: SequenceState = { phase: 'idle' };
@@ -77,7 +80,7 @@ export function advance(state: SequenceState, o: Observation, t: SequenceTimings
       };
     case 'waiting': {
       const waited = o.now - (state.fsdAt ?? o.now);
-      if (o.loggedIn === 0) {
+      if (o.loggedIn === 0 && !state.resumed) {
         return {
           state: { ...state, phase: 'final-delay', finalAt: o.now },
           steps: [record('shutdown-clients-gone', `every client logged out after ${seconds(waited)}; final delay ${seconds(t.finalDelayMs)}`)],
@@ -124,6 +127,7 @@ export function parseState(text: string | undefined): SequenceState | undefined 
       commandedAt: num(v.commandedAt),
       cycled: v.cycled === true ? true : undefined,
       disarmed: v.disarmed === true ? true : undefined,
+      resumed: v.resumed === true ? true : undefined,
     };
   } catch {
     return undefined;
