@@ -15,15 +15,14 @@
 //      PAK + tickets + authenticators + Finished tags. Up to 1,000 exchanges or 5 s;
 //   4. AuthNUT checks (§7.4) through Conversation on the local transport: one scrypt each, so bounded by (1).
 //      Up to 8 checks or 5 s one at a time, then up to 4 pairs or 5 s two at once (the AS's scrypt cap, 2).
-// ClientAuth.choose derives K_u itself and takes no key, so for (2) and (3) node:crypto's scrypt is memoised on
-// (password, salt, length, parameters) through module.syncBuiltinESMExports, and put back for (1) and (4).
+// For (2) and (3) K_u is derived once with passwordKey and handed to ClientAuth as its `key` option, so
+// ClientAuth.choose skips scrypt; (1) and (4) run the real scrypt every time.
 // Usage: node bench/authbench.ts
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { cpus } from 'node:os';
-import { AuthNUT, AuthOK, NUTREQLEN, PAKYLEN, TICKREQLEN, CONFIRMLEN } from '../src/authsrv/constants.ts';
-import { Conversation, REPLY, type AsDeps } from '../src/authsrv/conversation.ts';
+import { AUTHENTLEN, AuthNUT, AuthOK, CONFIRMLEN, NUTREQLEN, PAKYLEN, TICKETLEN, TICKREQLEN } from '../src/authsrv/constants.ts';
+import { Conversation, type AsDeps } from '../src/authsrv/conversation.ts';
 import { SCRYPT_PARAMS, passwordKey } from '../src/authsrv/keys.ts';
 import { encodeNutreq } from '../src/authsrv/messages.ts';
 import { ClientAuth, ServerAuth } from '../src/authsrv/mutual.ts';
@@ -58,31 +57,21 @@ function machine(): { cpu: string; cores: number; node: string } {
   return { cpu, cores: cpus().length, node: process.version };
 }
 
-// ---- the client's cached K_u (see the header) ------------------------------------------------------------
+// ---- the AS reply sizes the bench checks (src/authsrv/constants.ts) ---------------------------------------
 
-type ScryptCallback = (err: Error | null, key: Buffer) => void;
-type ScryptFn = (password: Uint8Array, salt: Uint8Array, keylen: number, options: object | ScryptCallback, callback?: ScryptCallback) => void;
-const cryptoCjs = createRequire(import.meta.url)('node:crypto') as { scrypt: ScryptFn };
-const realScrypt = cryptoCjs.scrypt;
-const memo = new Map<string, Buffer>();
-const memoScrypt: ScryptFn = (password, salt, keylen, options, callback) => {
-  const cb = (typeof options === 'function' ? options : callback)!;
-  const opts = typeof options === 'function' ? {} : options;
-  const id = JSON.stringify([Buffer.from(password).toString('hex'), Buffer.from(salt).toString('hex'), keylen, opts]);
-  const hit = memo.get(id);
-  if (hit) {
-    process.nextTick(cb, null, Buffer.from(hit));
-    return;
-  }
-  realScrypt(password, salt, keylen, opts, (err, key) => {
-    if (!err) memo.set(id, Buffer.from(key));
-    cb(err, key);
-  });
+const REPLY = {
+  pakWithServer: 1 + 3 * PAKYLEN, // 97: AuthOK, YBs, YBc, cBc
+  tickets: 1 + 2 * TICKETLEN, // 409: AuthOK, Tc, Ts
+  nut: 1 + PAKYLEN + TICKETLEN + AUTHENTLEN, // 313: the AuthNUT reply
+} as const;
+
+// ---- the client's cached K_u (see the header), set once scrypt (1) is done --------------------------------
+
+let clientKey: Uint8Array | undefined;
+const cachedKey = (): Uint8Array => {
+  if (!clientKey) throw new Error('K_u not derived yet');
+  return clientKey;
 };
-function cacheClientKeys(on: boolean): void {
-  cryptoCjs.scrypt = on ? memoScrypt : realScrypt;
-  syncBuiltinESMExports();
-}
 
 // ---- the AS world: in-memory maps, no lockout database -----------------------------------------------------
 
@@ -137,7 +126,7 @@ interface Prepared {
 
 async function prepare(): Promise<Prepared> {
   const server = new ServerAuth({ id: b('upsd'), key: serverKey, dom: DOM });
-  const client = new ClientAuth({ user: b(USER), password: b(PASSWORD) });
+  const client = new ClientAuth({ user: b(USER), password: b(PASSWORD), key: cachedKey() });
   server.choose(await client.choose(server.offer));
   const req1 = client.asRequest(server.start(client.start()));
   if (req1.length !== TICKREQLEN + 2 * PAKYLEN) throw new Error(`AuthPAK request of ${req1.length} bytes`);
@@ -171,7 +160,7 @@ async function asTickets(max: number, ms: number): Promise<{ pakUs: number[]; ti
 
 async function exchange(): Promise<void> {
   const server = new ServerAuth({ id: b('upsd'), key: serverKey, dom: DOM });
-  const client = new ClientAuth({ user: b(USER), password: b(PASSWORD) });
+  const client = new ClientAuth({ user: b(USER), password: b(PASSWORD), key: cachedKey() });
   server.choose(await client.choose(server.offer));
   const start = server.start(client.start());
   const as = new Conversation(deps, '192.0.2.7', 'tcp');
@@ -221,18 +210,12 @@ const m = machine();
 const { N, r, p } = SCRYPT_PARAMS;
 const scryptMiB = (128 * N * r) / 2 ** 20;
 const sc = await scryptTimes();
-users.set(USER, await passwordKey(b(PASSWORD), dom, b(USER)));
+clientKey = await passwordKey(b(PASSWORD), dom, b(USER)); // K_u, once: the client's cache and the AS's record
+users.set(USER, clientKey);
 
-cacheClientKeys(true);
-let tk: { pakUs: number[]; ticketUs: number[] };
-let ex: { n: number; ms: number; each: number[] };
-try {
-  await asTickets(30, SECTION_MS); // warm-up: JIT, noble's precomputed base-point tables
-  tk = await asTickets(2000, SECTION_MS);
-  ex = await exchanges();
-} finally {
-  cacheClientKeys(false);
-}
+await asTickets(30, SECTION_MS); // warm-up: JIT, noble's precomputed base-point tables
+const tk = await asTickets(2000, SECTION_MS);
+const ex = await exchanges();
 
 await nutCheck(); // warm-up
 const nut1 = await nutChecks(1, 8);

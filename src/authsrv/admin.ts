@@ -4,7 +4,7 @@
 // Names and passwords travel as base64 of their exact bytes (src/auth/bytes.ts: no normalisation).
 import { nameProblem, passwordProblem, showBytes } from '../auth/bytes.ts';
 import { logger } from '../util/log.ts';
-import { passwordKey } from './keys.ts';
+import { formatSpeaksFor } from './speaksfor.ts';
 import type { AuthService } from './service.ts';
 
 const log = logger('authsrv');
@@ -58,8 +58,10 @@ export async function handleAdmin(service: AuthService, req: AdminRequest): Prom
         users: store.userNames().map((n) => n.toString('base64')),
         locked: store.lockedNames().map((l) => ({ name: l.name.toString('base64'), until: new Date(l.until).toISOString() })),
       };
-    case 'speaksfor-get':
-      return { ok: true, text: serviceText(service) };
+    case 'speaksfor-get': {
+      const db = service.speaksForDb();
+      return { ok: true, text: db.entries.length === 0 ? '' : formatSpeaksFor(db) };
+    }
     case 'speaksfor-set':
       if (typeof req.text !== 'string') return { ok: false, error: 'text: expected a string' };
       service.writeSpeaksFor(req.text);
@@ -69,12 +71,3 @@ export async function handleAdmin(service: AuthService, req: AdminRequest): Prom
       return { ok: false, error: 'unknown request' };
   }
 }
-
-function serviceText(service: AuthService): string {
-  const db = service.speaksForDb();
-  return db.entries.length === 0 ? '' : formatDb(db);
-}
-
-import { formatSpeaksFor } from './speaksfor.ts';
-const formatDb = formatSpeaksFor;
-void passwordKey;

@@ -268,14 +268,3 @@ export class Conversation {
     return ok(pak.y, ts, ac);
   }
 }
-
-/** Reply sizes (for a reader that relays or a test that checks shapes). */
-export const REPLY = {
-  pakClientOnly: 1 + PAKYLEN + CONFIRMLEN,
-  pakWithServer: 1 + PAKYLEN + PAKYLEN + CONFIRMLEN,
-  tickets: 1 + 204 + 204,
-  passwordTicket: 1 + 204,
-  nut: 1 + PAKYLEN + 204 + 76,
-  ok: 1,
-} as const;
-
