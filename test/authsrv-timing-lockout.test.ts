@@ -12,7 +12,7 @@ import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
 import { run, type ClientResult } from './helpers/clients.ts';
-import { addUser, cli } from './accounts-support.ts';
+import { addUser, cli, withCredentials } from './accounts-support.ts';
 import { PakState, confirmationMatches } from '../src/authsrv/pak.ts';
 import { encodeTicketreq, openTicket } from '../src/authsrv/messages.ts';
 import { passwordKey } from '../src/authsrv/keys.ts';
@@ -247,11 +247,11 @@ test('after 3 confirmed failures alice is locked out, even with the right passwo
     // the lock starts at the attempt after the 3rd failure (src/authsrv/lockout.ts: a PAK is counted when it
     // starts, so the 3rd count may still be the right password's own, undone by its confirmation)
     await expectRefused(walnut, 'alice', 'alices-password', 'locked, right password');
-    assert.match(walnut.logs(), /user alice locked out for 30 s after repeated failures/);
+    assert.match(walnut.logs(), /user alice locked out for 30 s from 127\.0\.0\.1 after repeated failures from there/);
     await expectAccepted(walnut, 'bob', 'bobs-password', 'another user, while alice is locked');
     assert.match(walnut.logs(), /user alice is locked out: PAK answered with a random key/);
     const status = await cli(walnut, ['auth', 'status']);
-    assert.match(status.stdout, /^locked alice until \S+$/m, status.stdout);
+    assert.match(status.stdout, /^locked alice from 127\.0\.0\.1 until \S+$/m, status.stdout);
     assert.doesNotMatch(status.stdout, /^locked bob/m);
 
     // the lock is in the key database, not in the AS's memory: a restarted AS still refuses alice
@@ -307,7 +307,39 @@ test('a success forgets the failures before it: two wrong passwords, the right o
     // and the count was really at work: a third wrong one in a row does lock
     for (let i = 1; i <= 3; i++) await expectRefused(walnut, 'alice', `guess-3${i}`, `wrong password ${i} in a row`);
     await expectRefused(walnut, 'alice', 'alices-password', 'locked after 3 in a row');
-    assert.match(walnut.logs(), /user alice locked out for 30 s after repeated failures/);
+    assert.match(walnut.logs(), /user alice locked out for 30 s from 127\.0\.0\.1 after repeated failures from there/);
+  } finally {
+    await walnut.stop();
+  }
+});
+
+test('failures from one address lock the name for that address only; failures from three addresses lock it for everyone until they stop', async () => {
+  // NUT PASSWORD checks (AuthNUT) from 127.0.0.2-4 (Linux routes all of 127/8 to lo): the AS sees each NUT
+  // client's own address, which the NUT server passes along
+  const config = { auth: { domain: DOMAIN, lockout: { failures: 3, lockSeconds: 3, distinctSources: 3 } } };
+  const walnut = await startWalnut({ config });
+  const nutLogin = async (password: string, from: string): Promise<string> => {
+    const c = await withCredentials(walnut.port, 'alice', password, from);
+    try {
+      return (await c.request('LOGIN ups', 10_000))[0]!;
+    } finally {
+      c.close();
+    }
+  };
+  try {
+    await addUser(walnut, 'alice', 'alices-password', ['--upsmon', 'secondary']);
+    for (let i = 0; i < 3; i++) assert.equal(await nutLogin(`guess-${i}`, '127.0.0.2'), 'ERR ACCESS-DENIED');
+    assert.equal(await nutLogin('alices-password', '127.0.0.2'), 'ERR ACCESS-DENIED', 'locked for the guessing address');
+    assert.equal(await nutLogin('alices-password', '127.0.0.1'), 'OK', 'not for the real user on another address');
+
+    // one failure each from two more addresses: three addresses and enough failures between them
+    assert.equal(await nutLogin('guess-x', '127.0.0.3'), 'ERR ACCESS-DENIED');
+    assert.equal(await nutLogin('guess-y', '127.0.0.4'), 'ERR ACCESS-DENIED');
+    assert.equal(await nutLogin('alices-password', '127.0.0.1'), 'ERR ACCESS-DENIED', 'a guesser spread over addresses locks the name');
+    assert.match(walnut.logs(), /user alice is locked for every address: failures from several addresses/);
+    // lockSeconds after the last failure the name-wide lock is over (the first address's own lock too)
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(await nutLogin('alices-password', '127.0.0.1'), 'OK');
   } finally {
     await walnut.stop();
   }

@@ -18,7 +18,7 @@ export type AdminRequest =
   | { op: 'speaksfor-set'; text: string };
 
 export type AdminReply =
-  | { ok: true; existed?: boolean; domain?: string; users?: string[]; locked?: { name: string; until: string }[]; text?: string }
+  | { ok: true; existed?: boolean; domain?: string; users?: string[]; locked?: { name: string; source: string; until: string }[]; text?: string }
   | { ok: false; error: string };
 
 const bytes = (b64: unknown, what: string): Buffer => {
@@ -56,7 +56,7 @@ export async function handleAdmin(service: AuthService, req: AdminRequest): Prom
         ok: true,
         domain: service.domain,
         users: store.userNames().map((n) => n.toString('base64')),
-        locked: store.lockedNames().map((l) => ({ name: l.name.toString('base64'), until: new Date(l.until).toISOString() })),
+        locked: store.lockedNames().map((l) => ({ name: l.name.toString('base64'), source: l.source, until: new Date(l.until).toISOString() })),
       };
     case 'speaksfor-get': {
       const db = service.speaksForDb();

@@ -33,8 +33,8 @@ export interface AsDeps {
   setUserKey(name: Uint8Array, key: Uint8Array): void;
   /** may `hostid` hold tickets naming `uid` (IDc ≠ IDr only) */
   speaksFor(hostid: Uint8Array, uid: Uint8Array): boolean;
-  /** the persistent lockout of src/authsrv/lockout.ts */
-  locked(name: Uint8Array): boolean;
+  /** the persistent lockout of src/authsrv/lockout.ts, per name and source address */
+  locked(name: Uint8Array, source: string): boolean;
   /** a check that did not confirm (counted before the confirmation can arrive, undone by `succeeded`) */
   failed(name: Uint8Array, source: string, why: string): void;
   succeeded(name: Uint8Array, source: string): void;
@@ -155,7 +155,7 @@ export class Conversation {
     // so that not even the right password confirms. All three take the same path from here.
     const stored = d.userKey(tr.hostid);
     const fake = fakeKey(d.keyseed, d.dom, tr.hostid);
-    const locked = d.locked(tr.hostid);
+    const locked = d.locked(tr.hostid, this.#source);
     const key = locked ? this.#random(32) : (stored ?? fake);
     const pak = new PakState('as', { key, dom: d.dom, id: tr.hostid }, this.#random);
     const client = pak.finish(req.subarray(off, off + PAKYLEN));
@@ -251,7 +251,7 @@ export class Conversation {
     const legacy = d.legacyKey(user, this.#source);
     const stored = legacy ?? d.userKey(user);
     const fake = fakeKey(d.keyseed, d.dom, user);
-    const locked = d.locked(user);
+    const locked = d.locked(user, this.#source);
     const derived = await d.derive(password, user);
     const match = equalBytes(stored ?? fake, derived) && stored !== undefined && !locked;
     if (!match) {

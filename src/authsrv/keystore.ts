@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadSeaAddon } from '../native/addons.ts';
 import { KEYLEN } from './constants.ts';
-import { afterFailure, atAttempt, worthKeeping, type LockoutOptions, type LockoutRecord } from './lockout.ts';
+import { afterFailure, atAttempt, nameWideLock, worthKeeping, type LockoutOptions, type LockoutRecord } from './lockout.ts';
 
 type Db = Database.Database;
 
@@ -45,7 +45,27 @@ const MIGRATIONS: readonly string[] = [
      name BLOB PRIMARY KEY NOT NULL,                  -- a config user whose password became a key once
      at INTEGER NOT NULL
    ) STRICT, WITHOUT ROWID;`,
+  // 2: lockout records per name and source address (lockout.ts): a guesser locks a name for its own address only
+  `DROP TABLE lockout;
+   CREATE TABLE lockout (
+     name BLOB NOT NULL,                              -- any name tried, known or not (bounded by pruning)
+     source TEXT NOT NULL,                            -- the address that failed it
+     failures INTEGER NOT NULL,
+     last_failure_at INTEGER NOT NULL,
+     locked_until INTEGER NOT NULL,
+     locks INTEGER NOT NULL,
+     PRIMARY KEY (name, source)
+   ) STRICT, WITHOUT ROWID;`,
 ];
+
+interface LockRow {
+  failures: number;
+  last_failure_at: number;
+  locked_until: number;
+  locks: number;
+}
+
+const toRecord = (r: LockRow): LockoutRecord => ({ failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until, locks: r.locks });
 
 /** Most lockout records kept: a flood of made-up names cannot grow the file without bound. */
 export const MAX_LOCKOUT_RECORDS = 10_000;
@@ -57,6 +77,7 @@ export class KeyStore {
   readonly #getUser;
   readonly #getServer;
   readonly #getLock;
+  readonly #getLocks;
 
   private constructor(db: Db, lockout: LockoutOptions, now: () => number) {
     this.#db = db;
@@ -64,9 +85,8 @@ export class KeyStore {
     this.#now = now;
     this.#getUser = db.prepare<[Buffer], { key: Buffer }>('SELECT key FROM user_keys WHERE name = ?');
     this.#getServer = db.prepare<[Buffer], { key: Buffer }>('SELECT key FROM server_keys WHERE name = ?');
-    this.#getLock = db.prepare<[Buffer], { failures: number; last_failure_at: number; locked_until: number; locks: number }>(
-      'SELECT failures, last_failure_at, locked_until, locks FROM lockout WHERE name = ?',
-    );
+    this.#getLock = db.prepare<[Buffer, string], LockRow>('SELECT failures, last_failure_at, locked_until, locks FROM lockout WHERE name = ? AND source = ?');
+    this.#getLocks = db.prepare<[Buffer], LockRow>('SELECT failures, last_failure_at, locked_until, locks FROM lockout WHERE name = ?');
   }
 
   static open(dir: string, nativeCacheDir: string, lockout: LockoutOptions, now: () => number = Date.now): KeyStore {
@@ -166,74 +186,77 @@ export class KeyStore {
 
   // ---- lockout (lockout.ts) ----
 
-  #record(name: Uint8Array): LockoutRecord | undefined {
-    const r = this.#getLock.get(Buffer.from(name));
-    return r ? { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until, locks: r.locks } : undefined;
+  #record(name: Uint8Array, source: string): LockoutRecord | undefined {
+    const r = this.#getLock.get(Buffer.from(name), source);
+    return r ? toRecord(r) : undefined;
   }
 
-  #put(name: Uint8Array, r: LockoutRecord | undefined): void {
+  #put(name: Uint8Array, source: string, r: LockoutRecord | undefined): void {
     if (r === undefined) {
-      this.#db.prepare('DELETE FROM lockout WHERE name = ?').run(Buffer.from(name));
+      this.#db.prepare('DELETE FROM lockout WHERE name = ? AND source = ?').run(Buffer.from(name), source);
       return;
     }
     this.#db
       .prepare(
-        `INSERT INTO lockout (name, failures, last_failure_at, locked_until, locks) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at,
+        `INSERT INTO lockout (name, source, failures, last_failure_at, locked_until, locks) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name, source) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at,
            locked_until = excluded.locked_until, locks = excluded.locks`,
       )
-      .run(Buffer.from(name), r.failures, r.lastFailureAt, r.lockedUntil, r.locks);
+      .run(Buffer.from(name), source, r.failures, r.lastFailureAt, r.lockedUntil, r.locks);
   }
 
-  /** At the start of an attempt: locked? `lockedFor` (seconds) when this check started the lock. */
-  attempt(name: Uint8Array): { locked: boolean; lockedFor?: number } {
+  /** At the start of an attempt from `source`: locked (for this address, or name-wide)? `lockedFor` (seconds)
+   *  when this check started a lock for the address. */
+  attempt(name: Uint8Array, source: string): { locked: boolean; lockedFor?: number; nameWide?: boolean } {
     return this.#db.transaction(() => {
-      const at = atAttempt(this.#record(name), this.#now(), this.#lockout);
-      if (at.record) this.#put(name, at.record);
-      return at.lockedFor === undefined ? { locked: at.locked } : { locked: at.locked, lockedFor: at.lockedFor };
+      const now = this.#now();
+      const at = atAttempt(this.#record(name, source), now, this.#lockout);
+      if (at.record) this.#put(name, source, at.record);
+      if (at.locked) return at.lockedFor === undefined ? { locked: true } : { locked: true, lockedFor: at.lockedFor };
+      if (nameWideLock(this.#getLocks.all(Buffer.from(name)).map(toRecord), now, this.#lockout)) return { locked: true, nameWide: true };
+      return { locked: false };
     }).immediate();
   }
 
-  failed(name: Uint8Array): void {
+  failed(name: Uint8Array, source: string): void {
     this.#db.transaction(() => {
       const now = this.#now();
-      this.#put(name, afterFailure(this.#record(name), now, this.#lockout));
+      this.#put(name, source, afterFailure(this.#record(name, source), now, this.#lockout));
       this.#prune(now);
     }).immediate();
   }
 
-  /** A confirmed success forgets the name's failures (lockout.ts afterSuccess). */
-  succeeded(name: Uint8Array): void {
-    this.#put(name, undefined);
+  /** A confirmed success forgets this address's failures for the name (lockout.ts afterSuccess). */
+  succeeded(name: Uint8Array, source: string): void {
+    this.#put(name, source, undefined);
   }
 
-  /** Ends a lock at once (`walnut user unlock`). */
+  /** Ends every lock of a name at once (`walnut auth unlock`). */
   unlock(name: Uint8Array): boolean {
     return this.#db.prepare('DELETE FROM lockout WHERE name = ?').run(Buffer.from(name)).changes > 0;
   }
 
-  lockedNames(): { name: Buffer; until: number }[] {
+  lockedNames(): { name: Buffer; source: string; until: number }[] {
     return this.#db
-      .prepare<[number], { name: Buffer; locked_until: number }>('SELECT name, locked_until FROM lockout WHERE locked_until > ? ORDER BY name')
+      .prepare<[number], { name: Buffer; source: string; locked_until: number }>(
+        'SELECT name, source, locked_until FROM lockout WHERE locked_until > ? ORDER BY name, source',
+      )
       .all(this.#now())
-      .map((r) => ({ name: r.name, until: r.locked_until }));
+      .map((r) => ({ name: r.name, source: r.source, until: r.locked_until }));
   }
 
   #prune(now: number): void {
     const count = (this.#db.prepare('SELECT count(*) AS n FROM lockout').get() as { n: number }).n;
     if (count <= MAX_LOCKOUT_RECORDS) return;
-    const rows = this.#db.prepare<[], { name: Buffer; failures: number; last_failure_at: number; locked_until: number; locks: number }>('SELECT * FROM lockout').all();
-    for (const r of rows) {
-      const rec: LockoutRecord = { failures: r.failures, lastFailureAt: r.last_failure_at, lockedUntil: r.locked_until, locks: r.locks };
-      if (!worthKeeping(rec, now, this.#lockout)) this.#put(r.name, undefined);
-    }
+    const rows = this.#db.prepare<[], LockRow & { name: Buffer; source: string }>('SELECT * FROM lockout').all();
+    for (const r of rows) if (!worthKeeping(toRecord(r), now, this.#lockout)) this.#put(r.name, r.source, undefined);
     // still too many: the oldest unlocked ones go
-    this.#db
-      .prepare(
-        `DELETE FROM lockout WHERE name IN (SELECT name FROM lockout WHERE locked_until <= ? ORDER BY last_failure_at LIMIT
-           max(0, (SELECT count(*) FROM lockout) - ?))`,
-      )
-      .run(now, MAX_LOCKOUT_RECORDS);
+    const excess = (this.#db.prepare('SELECT count(*) AS n FROM lockout').get() as { n: number }).n - MAX_LOCKOUT_RECORDS;
+    if (excess <= 0) return;
+    const oldest = this.#db
+      .prepare<[number, number], { name: Buffer; source: string }>('SELECT name, source FROM lockout WHERE locked_until <= ? ORDER BY last_failure_at LIMIT ?')
+      .all(now, excess);
+    for (const r of oldest) this.#put(r.name, r.source, undefined);
   }
 
   // ---- config users (taken over once) ----

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { afterFailure, afterSuccess, atAttempt, lockedNow, worthKeeping, type LockoutOptions, type LockoutRecord } from './lockout.ts';
+import { afterFailure, afterSuccess, atAttempt, lockedNow, nameWideLock, worthKeeping, type LockoutOptions, type LockoutRecord } from './lockout.ts';
 
-const O: LockoutOptions = { failures: 3, lockSeconds: 10, maxLockSeconds: 35, forgetSeconds: 100 };
+const O: LockoutOptions = { failures: 3, lockSeconds: 10, maxLockSeconds: 35, forgetSeconds: 100, distinctSources: 3 };
 
 const fail = (r: LockoutRecord | undefined, now: number): LockoutRecord => afterFailure(r, now, O);
 
@@ -46,4 +46,13 @@ test('old failures are forgotten after forgetSeconds', () => {
   assert.equal(atAttempt(r, 100_001, O).locked, false, 'stale failures earn no lock');
   assert.equal(worthKeeping(r, 50_000, O), true);
   assert.equal(worthKeeping(r, 100_001, O), false);
+});
+
+test('the name-wide rule: failures from enough addresses within lockSeconds lock the name for everyone, until they stop', () => {
+  const one = fail(undefined, 0);
+  assert.equal(nameWideLock([one, one], 1000, O), false, 'two addresses: not enough');
+  assert.equal(nameWideLock([one, one, one], 1000, O), true, 'three addresses, three failures');
+  assert.equal(nameWideLock([one, one, one], 10_001, O), false, 'lockSeconds after the last failure it ends');
+  const locked = atAttempt(fail(fail(fail(undefined, 0), 0), 0), 0, O).record!;
+  assert.equal(nameWideLock([locked, one], 1000, O), false, 'one address locked and one more: still per address');
 });

@@ -1,6 +1,11 @@
-// The AS's lockout: confirmed failures per user name, kept in the key database so that restarting the AS does
-// not hand a guesser a fresh count (issue 6 acceptance 4; ETSI EN 303 645 provision 5.1-5; reference §6.9).
-// Pure: records in, records out, the clock injected. keystore.ts persists them.
+// The AS's lockout: confirmed failures per user name and source address, kept in the key database so that
+// restarting the AS does not hand a guesser a fresh count (issue 6 acceptance 4; ETSI EN 303 645 provision
+// 5.1-5; reference §6.9). Pure: records in, records out, the clock injected. keystore.ts persists them.
+//
+// Per (name, source), like the NUT server's throttle (src/auth/throttle.ts): a guesser on one address locks
+// that name for that address only, never the real user on another (issue 4's promise). A guesser spread over
+// addresses is caught by the name-wide rule: when `distinctSources` addresses have failed a name within
+// `lockSeconds` and their failures add up to `failures`, the name is locked for every address until they stop.
 //
 // - A failure is a PAK that was not confirmed (counted when it starts, undone by a correct confirmation) or a
 //   wrong password in AuthNUT or a password change. Unknown names count exactly like real ones, so the lockout
@@ -12,14 +17,16 @@
 //   N-1 failures behind it the right password's own count is the N-th, and its confirmation must be able to
 //   undo it. A success forgets everything.
 // - Failures older than `forgetSeconds` are forgotten, so a typo a week ago does not bring a lock closer.
-// A lockout per name lets someone who knows a name lock its owner out for a while; the window is short by
-// default and the NUT server's per-source throttle (src/auth/throttle.ts) slows such a guesser first.
+// The name-wide rule lets someone with several addresses lock a name for everyone while they keep failing; the
+// window is short (lockSeconds after the last failure) and the NUT server's throttle slows each address first.
 
 export interface LockoutOptions {
   failures: number;
   lockSeconds: number;
   maxLockSeconds: number;
   forgetSeconds: number;
+  /** addresses that must have failed a name for the name-wide rule */
+  distinctSources: number;
 }
 
 export const DEFAULT_LOCKOUT: Readonly<LockoutOptions> = Object.freeze({
@@ -27,6 +34,7 @@ export const DEFAULT_LOCKOUT: Readonly<LockoutOptions> = Object.freeze({
   lockSeconds: 60,
   maxLockSeconds: 3600,
   forgetSeconds: 900,
+  distinctSources: 3,
 });
 
 export interface LockoutRecord {
@@ -73,4 +81,13 @@ export function afterSuccess(): undefined {
 /** Whether a record still matters at `now` (the store drops the others). */
 export function worthKeeping(r: LockoutRecord, now: number, o: LockoutOptions): boolean {
   return lockedNow(r, now) || now - r.lastFailureAt <= Math.max(o.forgetSeconds, o.maxLockSeconds) * 1000;
+}
+
+/** The name-wide rule over every address's record of one name: locked while `distinctSources` addresses failed
+ *  it within the last `lockSeconds` and their failures add up to `failures`. */
+export function nameWideLock(records: readonly LockoutRecord[], now: number, o: LockoutOptions): boolean {
+  const recent = records.filter((r) => now - r.lastFailureAt <= o.lockSeconds * 1000 && (r.failures > 0 || r.lockedUntil > 0));
+  if (recent.length < o.distinctSources) return false;
+  const total = recent.reduce((sum, r) => sum + Math.max(r.failures, r.lockedUntil > 0 ? o.failures : 0), 0);
+  return total >= o.failures;
 }

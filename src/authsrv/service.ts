@@ -103,17 +103,18 @@ export class AuthService {
         const us = utf8(u);
         return hs !== undefined && us !== undefined && mayspeakfor(this.speaksForDb(), hs, us);
       },
-      locked: (n) => {
-        const { locked, lockedFor } = store.attempt(n);
-        if (lockedFor !== undefined) log.warn(`user ${showBytes(n)} locked out for ${lockedFor} s after repeated failures`);
+      locked: (n, source) => {
+        const { locked, lockedFor, nameWide } = store.attempt(n, source);
+        if (lockedFor !== undefined) log.warn(`user ${showBytes(n)} locked out for ${lockedFor} s from ${source} after repeated failures from there`);
+        if (nameWide) log.warn(`${source}: user ${showBytes(n)} is locked for every address: failures from several addresses`);
         return locked;
       },
       failed: (n, source, why) => {
-        store.failed(n);
+        store.failed(n, source);
         if (why !== '') log.warn(`${source}: user ${showBytes(n)}: ${why}`);
       },
       succeeded: (n, source) => {
-        store.succeeded(n);
+        store.succeeded(n, source);
         log.info(`${source}: user ${showBytes(n)} authenticated`);
       },
       newPasswordProblem: (n, p) => {

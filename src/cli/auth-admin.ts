@@ -34,7 +34,7 @@ export async function authAdminCommand(args: AuthAdminArgs, out: NodeJS.Writable
         const r = await ask({ op: 'status' });
         out.write(`domain ${r.domain}\n`);
         for (const u of r.users ?? []) out.write(`key ${showName(Buffer.from(u, 'base64'))}\n`);
-        for (const l of r.locked ?? []) out.write(`locked ${showName(Buffer.from(l.name, 'base64'))} until ${l.until}\n`);
+        for (const l of r.locked ?? []) out.write(`locked ${showName(Buffer.from(l.name, 'base64'))} from ${l.source} until ${l.until}\n`);
         return EXIT.ok;
       }
       case 'unlock': {

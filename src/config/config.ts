@@ -382,6 +382,7 @@ function authSection(v: unknown, base: AuthConfig): AuthConfig {
       lockSeconds: [1, 86_400],
       maxLockSeconds: [1, 7 * 86_400],
       forgetSeconds: [1, 30 * 86_400],
+      distinctSources: [1, 64],
     };
     expectKeys('auth.lockout', l, Object.keys(limits));
     for (const [k, [lo, hi]] of Object.entries(limits) as [keyof LockoutOptions, [number, number]][]) {
