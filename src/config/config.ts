@@ -131,6 +131,14 @@ export interface AuthConfig {
   lockout: LockoutOptions;
 }
 
+/** DNS-SD announcement through the system's avahi-daemon (issue 7). */
+export interface MdnsConfig {
+  /** false: announce nothing */
+  enabled: boolean;
+  /** the instance name LAN browsers show; unset: the host name (as NUT's own avahi service file, `%h`) */
+  name?: string;
+}
+
 export interface WalnutConfig {
   /** SQLite database, keys and state. */
   dataDir: string;
@@ -149,6 +157,7 @@ export interface WalnutConfig {
    *  exponentially; see src/auth/throttle.ts for each knob. */
   loginThrottle: ThrottleOptions;
   auth: AuthConfig;
+  mdns: MdnsConfig;
 }
 
 export function defaultConfig(): WalnutConfig {
@@ -181,6 +190,7 @@ export function defaultConfig(): WalnutConfig {
     legacyClients: [],
     loginThrottle: { ...DEFAULT_THROTTLE },
     auth: { server: 'spawn', listen: ['*:567'], lockout: { ...DEFAULT_LOCKOUT } },
+    mdns: { enabled: true },
   };
 }
 
@@ -229,7 +239,7 @@ const LISTEN = /^(\*|\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
 /** Applies a parsed config file on top of `base`. Pure: the caller reads the file. */
 export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig {
   if (!isObject(parsed)) throw new ConfigError('config file: expected a JSON object');
-  expectKeys('config', parsed, ['dataDir', 'nativeCacheDir', 'listen', 'logLevel', 'nut', 'ups', 'shutdown', 'tls', 'users', 'legacyClients', 'loginThrottle', 'auth']);
+  expectKeys('config', parsed, ['dataDir', 'nativeCacheDir', 'listen', 'logLevel', 'nut', 'ups', 'shutdown', 'tls', 'users', 'legacyClients', 'loginThrottle', 'auth', 'mdns']);
   const c = structuredClone(base);
   if (parsed.dataDir !== undefined) c.dataDir = str('dataDir', parsed.dataDir);
   if (parsed.nativeCacheDir !== undefined) c.nativeCacheDir = str('nativeCacheDir', parsed.nativeCacheDir);
@@ -342,6 +352,21 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
   }
   if (parsed.legacyClients !== undefined) c.legacyClients = legacyClients(parsed.legacyClients);
   if (parsed.auth !== undefined) c.auth = authSection(parsed.auth, c.auth);
+  if (parsed.mdns !== undefined) {
+    const m = parsed.mdns;
+    if (!isObject(m)) throw new ConfigError('mdns: expected an object');
+    expectKeys('mdns', m, ['enabled', 'name']);
+    if (m.enabled !== undefined) {
+      if (typeof m.enabled !== 'boolean') throw new ConfigError('mdns.enabled: expected true or false');
+      c.mdns = { ...c.mdns, enabled: m.enabled };
+    }
+    // a DNS-SD instance name: 1-63 bytes of UTF-8 (RFC 6763 §4.1.1), no control characters
+    if (m.name !== undefined) {
+      const name = str('mdns.name', m.name, /^[^\x00-\x1f\x7f]{1,63}$/u);
+      if (Buffer.byteLength(name) > 63) throw new ConfigError('mdns.name: at most 63 bytes of UTF-8 (RFC 6763 §4.1.1)');
+      c.mdns = { ...c.mdns, name };
+    }
+  }
   if (parsed.loginThrottle !== undefined) {
     const t = parsed.loginThrottle;
     if (!isObject(t)) throw new ConfigError('loginThrottle: expected an object');
