@@ -17,20 +17,18 @@ test('service types map to the names mdns.tcp takes, and nothing else is accepte
   assert.throws(() => serviceName('nut'), RangeError);
 });
 
-test('a missing addon is one warning and no announcement; mDNS off loads nothing', () => {
+test('a missing addon is one warning and no announcement; mDNS off loads nothing', async () => {
   const warnings: string[] = [];
   const log = { debug: () => undefined, info: () => undefined, warn: (m: string) => void warnings.push(m), error: () => undefined };
-  const missing = (): MdnsModule => {
-    throw new Error('cannot load the mDNS addon: libdns_sd.so.1: cannot open shared object file');
-  };
-  assert.equal(announce({ enabled: true }, 3493, ['ups'], missing, log), undefined);
+  const missing = (): Promise<MdnsModule> => Promise.reject(new Error('cannot load the mDNS addon: libdns_sd.so.1: cannot open shared object file'));
+  assert.equal(await announce({ enabled: true }, 3493, ['ups'], missing, log), undefined);
   assert.deepEqual(warnings, ['mDNS: cannot load the mDNS addon: libdns_sd.so.1: cannot open shared object file; walnut is not announced on the LAN (clients must be given its address)']);
   let loaded = false;
-  assert.equal(announce({ enabled: false }, 3493, ['ups'], () => ((loaded = true), ({} as MdnsModule)), log), undefined);
+  assert.equal(await announce({ enabled: false }, 3493, ['ups'], async () => ((loaded = true), ({} as MdnsModule)), log), undefined);
   assert.equal(loaded, false);
 });
 
-test('the registrar hands avahi the type, port, name and TXT, and reports the registered name', () => {
+test('the registrar hands avahi the type, port, name and TXT, and reports the registered name', async () => {
   const calls: unknown[] = [];
   let callback: ((e: Error | null, s: { name: string }) => void) | undefined;
   const mdns: MdnsModule = {
@@ -42,7 +40,7 @@ test('the registrar hands avahi the type, port, name and TXT, and reports the re
     },
   };
   const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-  const a = announce({ enabled: true, name: 'unit' }, 3493, ['ups'], () => mdns, log)!;
+  const a = (await announce({ enabled: true, name: 'unit' }, 3493, ['ups'], async () => mdns, log))!;
   assert.deepEqual(calls.slice(0, 2), [['tcp:nut', 3493, { name: 'unit' }], 'start']);
   assert.deepEqual(calls[2], ['tcp:upsd', 3493, { name: 'unit', txtRecord: { txtvers: '1', protovers: '1.3.0', device_list: 'ups' } }]);
   callback!(null, { name: 'unit #2' });

@@ -22,11 +22,17 @@ export function instanceName(config: MdnsConfig, host = hostname()): string {
 }
 
 /** Starts announcing, or says (once) why it cannot; undefined when mDNS is off or the addon is missing. */
-export function announce(config: MdnsConfig, port: number, upsNames: readonly string[], load: () => MdnsModule, log: Logger): Announcement | undefined {
+export async function announce(
+  config: MdnsConfig,
+  port: number,
+  upsNames: readonly string[],
+  load: () => Promise<MdnsModule>,
+  log: Logger,
+): Promise<Announcement | undefined> {
   if (!config.enabled) return undefined;
   let mdns: MdnsModule;
   try {
-    mdns = load();
+    mdns = await load();
   } catch (err) {
     log.warn(`mDNS: ${(err as Error).message}; walnut is not announced on the LAN (clients must be given its address)`);
     return undefined;
