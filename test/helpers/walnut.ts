@@ -77,7 +77,7 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
   const port = await new Promise<number>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`walnut did not start in time; log:\n${log}`)), options.startTimeoutMs ?? 10_000);
     const check = (): void => {
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+      const m = /listening on (?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/.exec(log);
       if (m) {
         clearTimeout(timer);
         res(Number(m[1]));

@@ -1,0 +1,148 @@
+// Issue 7 acceptance 1-3 with the built binary in the mDNS lab (test/helpers/netns.ts): two network namespaces
+// on a veth pair, each with its own D-Bus and avahi-daemon. walnut runs in side A (or both); side B discovers
+// it with the clients LAN users have — avahi-browse, nut-scanner -A, python3-zeroconf (Home Assistant's
+// library) — and upsc reads ups.status from what was discovered.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWalnut, type RunningWalnut } from './helpers/walnut.ts';
+import { createMdnsLab, parseBrowse, watchLines, type BrowseEntry, type MdnsLab, type Side } from './helpers/netns.ts';
+
+let lab: MdnsLab;
+
+before(async () => {
+  lab = await createMdnsLab({ name: 'walnut-mdns' });
+});
+
+after(async () => {
+  await lab?.destroy();
+});
+
+function walnutIn(side: Side, name: string): Promise<RunningWalnut> {
+  return startWalnut({
+    wrapper: side.wrapper,
+    env: side.env,
+    config: { listen: ['0.0.0.0:0'], mdns: { enabled: true, name } },
+  });
+}
+
+/** avahi-browse -rpt in `side` until `want` holds (avahi needs a moment after a registration). */
+async function browse(side: Side, type: string, want: (entries: BrowseEntry[]) => boolean, timeoutMs = 15_000): Promise<BrowseEntry[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last: BrowseEntry[] = [];
+  while (Date.now() < deadline) {
+    const r = await side.exec('avahi-browse', ['-rpt', type], { timeoutMs: 10_000 });
+    last = parseBrowse(r.stdout).filter((e) => e.event === '=');
+    if (want(last)) return last;
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  assert.fail(`${type} not as expected within ${timeoutMs} ms: ${JSON.stringify(last)}`);
+}
+
+async function upscStatus(side: Side, address: string, port: number): Promise<string> {
+  const r = await side.exec('upsc', [`ups@${address}:${port}`, 'ups.status'], { timeoutMs: 15_000 });
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('from the other namespace avahi-browse, nut-scanner -A and python3-zeroconf each find walnut, and upsc reads ups.status from what they found', async () => {
+  const walnut = await walnutIn(lab.a, 'Lab UPS');
+  try {
+    // avahi-browse: _nut._tcp (Home Assistant's type) and _upsd._tcp with nut-scanner's TXT
+    const nut = await browse(lab.b, '_nut._tcp', (es) => es.some((e) => e.name === 'Lab UPS'));
+    const entry = nut.find((e) => e.name === 'Lab UPS')!;
+    assert.equal(entry.address, lab.a.address);
+    assert.equal(entry.port, walnut.port);
+    const upsd = (await browse(lab.b, '_upsd._tcp', (es) => es.some((e) => e.name === 'Lab UPS'))).find((e) => e.name === 'Lab UPS')!;
+    assert.deepEqual([...(upsd.txt ?? [])].sort(), ['device_list=ups', 'protovers=1.3.0', 'txtvers=1']);
+    assert.match(await upscStatus(lab.b, entry.address!, entry.port!), /^OL\b/);
+
+    // nut-scanner -A: `ups@HOST.local:PORT` from _upsd._tcp's device_list; the host name resolved over mDNS
+    const scan = await lab.b.exec('nut-scanner', ['-A'], { timeoutMs: 20_000 });
+    assert.equal(scan.code, 0, scan.stderr);
+    const port = new RegExp(`port = "ups@${lab.a.hostName}\\.local:${walnut.port}"`);
+    assert.match(scan.stdout, port);
+    const resolved = await lab.b.exec('avahi-resolve', ['-4', '-n', `${lab.a.hostName}.local`]);
+    assert.equal(resolved.code, 0, resolved.stderr);
+    const address = resolved.stdout.trim().split(/\s+/)[1]!;
+    assert.equal(address, lab.a.address);
+    assert.match(await upscStatus(lab.b, address, walnut.port), /^OL\b/);
+
+    // python3-zeroconf, as Home Assistant's zeroconf discovery uses it
+    const script = `
+import json, sys, time
+from zeroconf import Zeroconf, ServiceBrowser, IPVersion
+zc = Zeroconf(interfaces=[sys.argv[1]], ip_version=IPVersion.V4Only)
+names = []
+class Listener:
+    def add_service(self, zc, type_, name): names.append(name)
+    def update_service(self, zc, type_, name): pass
+    def remove_service(self, zc, type_, name): pass
+ServiceBrowser(zc, "_nut._tcp.local.", Listener())
+want = "Lab UPS._nut._tcp.local."
+deadline = time.time() + 8
+while time.time() < deadline and want not in names:
+    time.sleep(0.05)
+info = zc.get_service_info("_nut._tcp.local.", want, timeout=3000) if want in names else None
+print(json.dumps(None if info is None else {"addresses": info.parsed_addresses(), "port": info.port}))
+zc.close()
+`;
+    const zc = await lab.b.exec('/usr/bin/python3', ['-c', script, lab.b.address], { timeoutMs: 20_000 });
+    assert.equal(zc.code, 0, zc.stderr);
+    const found = JSON.parse(zc.stdout) as { addresses: string[]; port: number };
+    assert.deepEqual(found, { addresses: [lab.a.address], port: walnut.port });
+    assert.match(await upscStatus(lab.b, found.addresses[0]!, found.port), /^OL\b/);
+    assert.match(walnut.logs(), /mDNS: published _nut\._tcp "Lab UPS" on port \d+/);
+  } finally {
+    await walnut.stop();
+  }
+});
+
+test('stopping walnut withdraws its services, and a walnut started before avahi is published once avahi runs', async () => {
+  const watcher = lab.b.spawn('avahi-browse', ['-rp', '_nut._tcp']);
+  const lines = watchLines(watcher, ['stdout']);
+  try {
+    let walnut = await walnutIn(lab.a, 'Going UPS');
+    await lines.waitFor((l) => l.startsWith('=') && l.includes('Going UPS'), 15_000);
+    await walnut.stop();
+    await lines.waitFor((l) => l.startsWith('-') && l.includes('Going UPS'), 10_000);
+
+    lab.a.stopAvahi();
+    walnut = await walnutIn(lab.a, 'Late UPS');
+    try {
+      // it serves at once, and says once that it cannot announce yet
+      assert.match(await upscStatus(lab.a, '127.0.0.1', walnut.port), /^OL\b/);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(walnut.logs().match(/cannot register with avahi/g)?.length, 1, walnut.logs());
+      await lab.a.startAvahi();
+      const from = lines.lines.length;
+      await lines.waitFor((l) => l.startsWith('=') && l.includes('Late UPS'), 20_000, from);
+      assert.match(walnut.logs(), /mDNS: avahi is reachable again; announcing/);
+    } finally {
+      await walnut.stop();
+    }
+  } finally {
+    watcher.kill();
+  }
+});
+
+test('two walnuts with the same instance name, one in each namespace, are both published under distinct names', async () => {
+  const first = await walnutIn(lab.a, 'Twin UPS');
+  try {
+    await browse(lab.b, '_nut._tcp', (es) => es.some((e) => e.name === 'Twin UPS' && e.address === lab.a.address));
+    const second = await walnutIn(lab.b, 'Twin UPS');
+    try {
+      for (const side of [lab.a, lab.b]) {
+        const es = await browse(side, '_nut._tcp', (all) => all.filter((e) => e.name.startsWith('Twin UPS')).length >= 2);
+        const twins = new Map(es.filter((e) => e.name.startsWith('Twin UPS')).map((e) => [e.name, e.address]));
+        assert.equal(twins.size, 2, JSON.stringify([...twins]));
+        assert.deepEqual(new Set(twins.values()), new Set([lab.a.address, lab.b.address]));
+      }
+      // the walnut that lost the name says what it is published as now
+      assert.match(first.logs() + second.logs(), /_nut\._tcp "Twin UPS" is taken on the network; avahi published it as "Twin UPS #2"/);
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await first.stop();
+  }
+});
