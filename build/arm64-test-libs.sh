@@ -1,22 +1,12 @@
 #!/usr/bin/env bash
-# The shared libraries node-hid's arm64 addon links (libudev.so.1, libusb-1.0.so.0), unpacked into
-# runtime/arm64-libs so the arm64 binary can load its HID addon under qemu in the tests. Nothing arm64 is
-# installed on the host: a multiarch libc6:arm64 next to the cross libc (libc6-arm64-cross) makes the arm64
-# loader under qemu mix two glibc builds and spin.
+# The shared libraries the arm64 binary's addons link, unpacked from Debian's arm64 .debs into runtime/arm64-libs
+# so the tests can load them under qemu (LD_LIBRARY_PATH=runtime/arm64-libs/usr/lib/aarch64-linux-gnu; libc and
+# libstdc++ come from the cross packages through QEMU_LD_PREFIX=/usr/aarch64-linux-gnu):
+#   node-hid's HID_hidraw:      libudev.so.1, libusb-1.0.so.0
+#   mdns's dns_sd_bindings:     libdns_sd.so.1 → libavahi-client3, libavahi-common3, libdbus-1-3 → libsystemd0
+#                               → libcap2, libgcrypt20 (→ libgpg-error0), liblz4-1, liblzma5, libzstd1
+# Nothing arm64 is installed on the host (build/arm64-debs.sh).
 set -euo pipefail
-dest=runtime/arm64-libs
-[ -e "$dest/usr/lib/aarch64-linux-gnu/libudev.so.1" ] && [ -e "$dest/usr/lib/aarch64-linux-gnu/libusb-1.0.so.0" ] && exit 0
-if [ "$(id -u)" != 0 ]; then echo "need root to add the arm64 package lists" >&2; exit 1; fi
-if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-  dpkg --add-architecture arm64
-  apt-get update -qq
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-(cd "$work" && apt-get download -qq libudev1:arm64 libusb-1.0-0:arm64 2>/dev/null) || {
-  apt-get update -qq
-  (cd "$work" && apt-get download -qq libudev1:arm64 libusb-1.0-0:arm64)
-}
-mkdir -p "$dest"
-for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$dest"; done
-echo "unpacked $(ls "$work") into $dest"
+exec bash "$(dirname "$0")/arm64-debs.sh" runtime/arm64-libs libudev1 libusb-1.0-0 \
+  libavahi-compat-libdnssd1 libavahi-client3 libavahi-common3 libdbus-1-3 libsystemd0 libcap2 libgcrypt20 \
+  liblz4-1 liblzma5 libzstd1 libgpg-error0

@@ -38,10 +38,14 @@ await esbuild.build({
   loader: { '.node': 'empty' },
   plugins: [
     {
-      // node-hid finds its addon with pkg-prebuilds at run time; in the SEA it is an asset instead
+      // node-hid finds its addon with pkg-prebuilds at run time, and mdns's lib/dns_sd.js requires
+      // ../build/Release/dns_sd_bindings by a computed path; in the SEA both addons are assets instead
       name: 'sea-addons',
       setup(b) {
         b.onResolve({ filter: /^pkg-prebuilds\/bindings$/ }, () => ({ path: resolve('build/shims/pkg-prebuilds-bindings.cjs') }));
+        b.onResolve({ filter: /^\.\/dns_sd(\.js)?$/ }, (args) =>
+          /[\\/]node_modules[\\/]mdns[\\/]lib$/.test(args.resolveDir) ? { path: resolve('build/shims/mdns-dns-sd.cjs') } : undefined,
+        );
       },
     },
   ],

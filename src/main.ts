@@ -10,6 +10,7 @@ import { ConfigError } from './config/config.ts';
 import { authsrvCommand } from './cli/authsrv.ts';
 import { authClientCommand } from './cli/auth-client.ts';
 import { authAdminCommand } from './cli/auth-admin.ts';
+import { debugCommand } from './cli/debug.ts';
 
 async function main(argv: readonly string[]): Promise<number> {
   let args;
@@ -32,6 +33,16 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'serve':
       try {
         return await serve(args);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`walnut: configuration: ${err.message}\n`);
+          return EXIT.config;
+        }
+        throw err;
+      }
+    case 'debug':
+      try {
+        return await debugCommand(args);
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`walnut: configuration: ${err.message}\n`);

@@ -205,6 +205,14 @@ test('the help text shows the user and log commands and says passwords never com
   assert.match(text, /never taken from the command line/);
 });
 
+test('debug addons takes the config (for nativeCacheDir), and nothing else', () => {
+  assert.deepEqual(parseArgs(['debug', 'addons']), { command: 'debug', action: 'addons' });
+  assert.deepEqual(parseArgs(['debug', 'addons', '--config', '/c.json']), { command: 'debug', action: 'addons', config: '/c.json' });
+  assert.throws(() => parseArgs(['debug']), /debug: expected "addons"/);
+  assert.throws(() => parseArgs(['debug', 'addons', 'now']), /debug: unexpected argument "now"/);
+  assert.match(helpText('1.0.0'), /walnut debug addons\n/);
+});
+
 test('fsd clear takes the data folder or config, and nothing else', () => {
   assert.deepEqual(parseArgs(['fsd', 'clear', '--data', '/d']), { command: 'fsd', action: 'clear', data: '/d' });
   assert.deepEqual(parseArgs(['fsd', 'clear', '--config', '/c.json']), { command: 'fsd', action: 'clear', config: '/c.json' });

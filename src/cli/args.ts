@@ -126,6 +126,14 @@ export interface AuthAdminArgs {
   data?: string;
 }
 
+/** `walnut debug addons`: a diagnostic that loads every native addon the binary carries. */
+export interface DebugArgs {
+  command: 'debug';
+  action: 'addons';
+  config?: string;
+  data?: string;
+}
+
 export type Args =
   | { command: 'help' }
   | { command: 'version' }
@@ -137,7 +145,8 @@ export type Args =
   | CaArgs
   | AuthsrvArgs
   | AuthClientArgs
-  | AuthAdminArgs;
+  | AuthAdminArgs
+  | DebugArgs;
 
 const SERVE_FLAGS: Record<string, 'config' | 'data' | 'listen' | 'simulate' | 'logLevel'> = {
   '--config': 'config',
@@ -161,6 +170,7 @@ export function parseArgs(argv: readonly string[]): Args {
   if (first === 'passwd') return parseAuthClient('passwd', rest);
   if (first === 'upsc') return parseAuthClient('upsc', rest);
   if (first === 'speaksfor') return parseSpeaksFor(rest);
+  if (first === 'debug') return parseSingleAction('debug', 'addons', rest) as Args;
   if (first !== 'serve') throw new UsageError(`unknown command "${first}"`);
   const out: ServeArgs = { command: 'serve', listen: [] };
   for (let i = 0; i < rest.length; i++) {
@@ -523,6 +533,7 @@ Usage:
   walnut upsc --user NAME [--as USER] [--password-stdin] UPS@HOST[:PORT] [VAR]
   walnut auth status | unlock NAME
   walnut speaksfor show | allow HOSTID USER|* | deny HOSTID USER | clear HOSTID
+  walnut debug addons
   walnut --version
   walnut --help
 
@@ -577,6 +588,11 @@ authentication server (tickets; docs/auth-protocol.md):
   auth unlock          end a lockout now
   speaksfor            who may hold tickets naming someone else (Plan 9 speaks-for, ndb syntax, a deny
                        wins): show, allow, deny, clear
+
+diagnostics:
+  debug addons         load every native addon the binary carries (SQLite, USB HID, mDNS), unpacking them
+                       into the native cache folder (nativeCacheDir in --config FILE), and print one line per
+                       addon; exit 1 if one cannot load (the message names the missing library)
 
 A running server sees user changes on its next credential check. Names and passwords are byte strings:
 spaces, quotes, # and non-ASCII characters are kept exactly (names at most 64 bytes, passwords 512).

@@ -17,6 +17,7 @@ export class AddonError extends Error {
 interface SeaApi {
   isSea(): boolean;
   getRawAsset(key: string): ArrayBuffer;
+  getAssetKeys(): string[];
 }
 
 function seaApi(): SeaApi | undefined {
@@ -33,6 +34,11 @@ function seaApi(): SeaApi | undefined {
 /** True when running as the single executable. */
 export function isSea(): boolean {
   return seaApi() !== undefined;
+}
+
+/** The addons this executable carries (its `.node` assets, from the board profile), sorted; none outside a SEA. */
+export function seaAddonNames(): string[] {
+  return (seaApi()?.getAssetKeys() ?? []).filter((k) => k.endsWith('.node')).sort((a, b) => a.localeCompare(b));
 }
 
 const loaded = new Map<string, unknown>();
@@ -67,7 +73,10 @@ export function loadSeaAddon(asset: string, cacheDir: string): unknown {
   try {
     process.dlopen(mod, file, constants.dlopen.RTLD_NOW);
   } catch (err) {
-    throw new AddonError(`cannot load ${file}: ${(err as Error).message} (is ${cacheDir} mounted noexec?)`);
+    const why = (err as Error).message;
+    // a library the addon links is missing: the loader names it, and noexec is not the question
+    const hint = /cannot open shared object file/.test(why) ? '' : ` (is ${cacheDir} mounted noexec?)`;
+    throw new AddonError(`cannot load ${file}: ${why}${hint}`);
   }
   loaded.set(asset, mod.exports);
   return mod.exports;
@@ -89,12 +98,20 @@ export function setPackageAddonCacheDir(dir: string): void {
 }
 
 /**
+ * The exports of SEA asset `asset` for a package that loads its addon itself (build/shims/: node-hid through
+ * pkg-prebuilds, mdns through lib/dns_sd.js), unpacked into the directory setPackageAddonCacheDir named.
+ */
+export function seaPackageAddon(asset: string): unknown {
+  if (!cacheDirForPackages) throw new AddonError(`${asset}: native cache directory not set`);
+  const addon = loadSeaAddon(asset, cacheDirForPackages);
+  if (!addon) throw new AddonError(`${asset} is not carried by this build`);
+  return addon;
+}
+
+/**
  * Stands in for `require('pkg-prebuilds/bindings')(dir, options)` inside the single executable: esbuild points
  * that import here (build/sea.mjs), and the addon named `options.name` comes out of the SEA assets.
  */
 export function pkgPrebuildsBindings(_packageDir: string, options: { name: string }): unknown {
-  if (!cacheDirForPackages) throw new AddonError(`${options.name}: native cache directory not set`);
-  const addon = loadSeaAddon(`${options.name}.node`, cacheDirForPackages);
-  if (!addon) throw new AddonError(`${options.name}.node is not carried by this build`);
-  return addon;
+  return seaPackageAddon(`${options.name}.node`);
 }
