@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWalnut, type RunningWalnut } from './helpers/walnut.ts';
-import { createMdnsLab, parseBrowse, watchLines, type BrowseEntry, type MdnsLab, type Side } from './helpers/netns.ts';
+import { createMdnsLab, parseBrowse, parseBrowseLine, watchLines, type BrowseEntry, type MdnsLab, type Side } from './helpers/netns.ts';
 
 let lab: MdnsLab;
 
@@ -100,11 +100,13 @@ zc.close()
 test('stopping walnut withdraws its services, and a walnut started before avahi is published once avahi runs', async () => {
   const watcher = lab.b.spawn('avahi-browse', ['-rp', '_nut._tcp']);
   const lines = watchLines(watcher, ['stdout']);
+  // avahi-browse -p escapes the name (a space is \032): compare parsed entries
+  const event = (kind: string, name: string) => (l: string): boolean => parseBrowseLine(l)?.event === kind && parseBrowseLine(l)?.name === name;
   try {
     let walnut = await walnutIn(lab.a, 'Going UPS');
-    await lines.waitFor((l) => l.startsWith('=') && l.includes('Going UPS'), 15_000);
+    await lines.waitFor(event('=', 'Going UPS'), 15_000);
     await walnut.stop();
-    await lines.waitFor((l) => l.startsWith('-') && l.includes('Going UPS'), 10_000);
+    await lines.waitFor(event('-', 'Going UPS'), 10_000);
 
     lab.a.stopAvahi();
     walnut = await walnutIn(lab.a, 'Late UPS');
@@ -115,7 +117,7 @@ test('stopping walnut withdraws its services, and a walnut started before avahi 
       assert.equal(walnut.logs().match(/cannot register with avahi/g)?.length, 1, walnut.logs());
       await lab.a.startAvahi();
       const from = lines.lines.length;
-      await lines.waitFor((l) => l.startsWith('=') && l.includes('Late UPS'), 20_000, from);
+      await lines.waitFor(event('=', 'Late UPS'), 20_000, from);
       assert.match(walnut.logs(), /mDNS: avahi is reachable again; announcing/);
     } finally {
       await walnut.stop();

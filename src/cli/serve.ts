@@ -16,6 +16,8 @@ import { authPaths } from '../authsrv/paths.ts';
 import type { TicketService } from '../nut/auth-command.ts';
 import { NutError } from '../nut/errors.ts';
 import type { Session } from '../nut/session.ts';
+import { announce, type Announcement } from '../mdns/announce.ts';
+import { loadMdns } from '../mdns/addon.ts';
 import { openDatabase, StorageError } from '../storage/database.ts';
 import { EventLog } from '../storage/event-log.ts';
 import { Settings } from '../storage/settings.ts';
@@ -342,16 +344,19 @@ export async function serve(args: ServeArgs): Promise<number> {
     },
   });
 
+  let announcedPort: number | undefined;
   try {
     for (const spec of config.listen) {
       const { host, port } = parseListen(spec);
+      let bound;
       try {
-        await server.listen(host, port);
+        bound = await server.listen(host, port);
       } catch (err) {
         // `*` on a kernel without IPv6: fall back to IPv4 only
-        if (host === '::' && (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') await server.listen('0.0.0.0', port);
+        if (host === '::' && (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') bound = await server.listen('0.0.0.0', port);
         else throw err;
       }
+      announcedPort ??= bound.port; // DNS-SD names one port: the first listener's
     }
   } catch (err) {
     log.error(`cannot listen: ${(err as Error).message}`);
@@ -364,6 +369,15 @@ export async function serve(args: ServeArgs): Promise<number> {
     db.close();
     return EXIT.failure;
   }
+
+  // DNS-SD through avahi: LAN clients find walnut with no configuration (issue 7); never in the way of serving
+  const announcement: Announcement | undefined = await announce(
+    config.mdns,
+    announcedPort!,
+    [ups.name],
+    () => loadMdns(config.nativeCacheDir),
+    logger('mdns'),
+  );
 
   // walnut is the primary of its UPS: it sets FSD and commands the UPS when the policy says so
   let shutdown: ShutdownOrchestrator | undefined;
@@ -399,6 +413,7 @@ export async function serve(args: ServeArgs): Promise<number> {
   });
 
   clearInterval(availabilityTimer);
+  announcement?.stop(); // goodbyes first: browsers drop walnut before its port closes
   await shutdown?.stop();
   await server.close();
   asClient.close();

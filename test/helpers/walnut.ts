@@ -58,6 +58,8 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
       tls: { clearCredentials: true, ...(options.config?.tls as object | undefined) },
       // the AS's ticket service on a free loopback port (its default, *:567, may be taken or need root)
       auth: { listen: ['127.0.0.1:0'], ...(options.config?.auth as object | undefined) },
+      // announcing is for test/mdns.test.ts, in its own namespaces: other tests must not reach a host's avahi
+      mdns: { enabled: false, ...(options.config?.mdns as object | undefined) },
     }),
   );
   const args = ['serve', '--config', configFile];
