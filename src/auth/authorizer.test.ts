@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../storage/database.ts';
-import { DbAuthorizer, type EventSink, type PasswordCheck } from './authorizer.ts';
+import { CHECK_REUSE_MS, DbAuthorizer, type EventSink, type PasswordCheck } from './authorizer.ts';
 import { PrincipalStore } from './principals.ts';
 import { LoginThrottle } from './throttle.ts';
 import { AddressList } from './address.ts';
@@ -359,6 +359,22 @@ test('later actions on one connection reuse its check while the principal is unc
   assert.equal(await auth.allowed('ops', 'new', SET, other), true);
   assert.equal(as.calls.length, 4);
   assert.equal(store.passwordChanged(utf8('nobody')), false);
+});
+
+test('a connection\'s check is reused for a minute at most: a password changed at the AS alone then stops working', async (t) => {
+  const { store, clock } = setup(t);
+  addUser(store, 'ops', rolesFromUserConfig({ upsmon: 'primary', actions: ['SET'] }));
+  const as = fakeAs({ ops: 'pw' });
+  const auth = await DbAuthorizer.create({ store, check: as.check, now: clock.now });
+  const session = peer('10.0.0.1');
+  assert.equal(await auth.allowed('ops', 'pw', LOGIN, session), true);
+  as.passwords.set('ops', 'changed by walnut passwd'); // at the AS; walnut.db never hears of it
+  clock.tick(CHECK_REUSE_MS - 1);
+  assert.equal(await auth.allowed('ops', 'pw', SET, session), true, 'still within the minute');
+  assert.equal(as.calls.length, 1);
+  clock.tick(1);
+  assert.equal(await auth.allowed('ops', 'pw', SET, session), false, 'checked again after it');
+  assert.equal(as.calls.length, 2);
 });
 
 test('status and roles are read on every action of an open connection', async (t) => {

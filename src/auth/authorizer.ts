@@ -67,7 +67,12 @@ interface Checked {
   password: string;
   version: number;
   match: boolean;
+  at: number;
 }
+
+/** A connection's check is reused for at most this long: a password changed at the AS (`walnut passwd`, which
+ *  walnut.db does not see) stops working for open connections within a minute. */
+export const CHECK_REUSE_MS = 60_000;
 
 const where = (peer: AuthPeer): string => (peer.port === undefined ? peer.address : `${peer.address}:${peer.port}`);
 
@@ -80,6 +85,7 @@ export interface DbAuthorizerOptions {
   legacyClients?: readonly Pick<LegacyClient, 'username' | 'from'>[];
   events?: EventSink;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -91,6 +97,7 @@ export class DbAuthorizer implements Authorizer {
   private readonly events: EventSink | undefined;
   private readonly check: PasswordCheck;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
   /** the last queued attempt per source: attempts from one source run one after the other */
   private readonly queues = new Map<string, Promise<void>>();
   /** per connection (the session object), forgotten with it */
@@ -102,6 +109,7 @@ export class DbAuthorizer implements Authorizer {
     this.events = options.events;
     this.check = options.check;
     this.sleep = options.sleep ?? defaultSleep;
+    this.now = options.now ?? Date.now;
     this.legacy = legacy;
   }
 
@@ -130,7 +138,7 @@ export class DbAuthorizer implements Authorizer {
     const cached = this.checked.get(peer);
     if (cached && cached.username === username && cached.password === password) {
       const target = this.target(name, peer);
-      if (target.version === cached.version) {
+      if (target.version === cached.version && this.now() - cached.at < CHECK_REUSE_MS) {
         return Promise.resolve(this.decide(name, right, peer, target, cached.match, false));
       }
     }
@@ -202,7 +210,7 @@ export class DbAuthorizer implements Authorizer {
     }
     const target = this.target(name, peer); // read after the check: the freshest roles
     const match = suid !== undefined && Buffer.from(suid).equals(name) && target.reason === undefined;
-    this.checked.set(peer, { username, password: passwordWord, version: target.version, match });
+    this.checked.set(peer, { username, password: passwordWord, version: target.version, match, at: this.now() });
     return this.decide(name, right, peer, target, match, true);
   }
 

@@ -1,7 +1,7 @@
 // The CLI's side of the AS admin socket (admin.ts): one request, one JSON reply. The AS may still be starting
 // (spawned by `walnut serve` a moment ago), so connecting is retried for a few seconds.
 import * as net from 'node:net';
-import { FrameReader, frame } from './frames.ts';
+import { FrameReader, MAX_ADMIN_FRAME, frame } from './frames.ts';
 import type { AdminReply, AdminRequest } from './admin.ts';
 
 export class AdminUnavailableError extends Error {
@@ -37,7 +37,7 @@ export async function connectAdmin(path: string, waitMs = 10_000): Promise<net.S
 
 export function adminRequest(socket: net.Socket, req: AdminRequest, timeoutMs = 30_000): Promise<AdminReply> {
   return new Promise((resolve, reject) => {
-    const reader = new FrameReader();
+    const reader = new FrameReader(MAX_ADMIN_FRAME);
     const timer = setTimeout(() => reject(new Error('the authentication server did not answer')), timeoutMs);
     const onData = (chunk: Buffer): void => {
       for (const f of reader.push(chunk)) {
@@ -48,6 +48,6 @@ export function adminRequest(socket: net.Socket, req: AdminRequest, timeoutMs = 
     };
     socket.on('data', onData);
     socket.once('close', () => reject(new Error('the authentication server closed the admin connection')));
-    socket.write(frame(1, Buffer.from(JSON.stringify(req), 'utf8')));
+    socket.write(frame(1, Buffer.from(JSON.stringify(req), 'utf8'), MAX_ADMIN_FRAME));
   });
 }

@@ -18,8 +18,19 @@ export type AdminRequest =
   | { op: 'speaksfor-set'; text: string };
 
 export type AdminReply =
-  | { ok: true; existed?: boolean; domain?: string; users?: string[]; locked?: { name: string; source: string; until: string }[]; text?: string }
+  | {
+      ok: true;
+      existed?: boolean;
+      domain?: string;
+      users?: string[];
+      locked?: { name: string; source: string; until: string }[];
+      moreLocked?: number;
+      text?: string;
+    }
   | { ok: false; error: string };
+
+/** Locked (name, address) pairs `status` lists at most. */
+export const STATUS_MAX_LOCKED = 200;
 
 const bytes = (b64: unknown, what: string): Buffer => {
   if (typeof b64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) throw new Error(`${what}: expected base64`);
@@ -51,13 +62,17 @@ export async function handleAdmin(service: AuthService, req: AdminRequest): Prom
       if (existed) log.info(`admin: lockout of ${showBytes(name)} ended`);
       return { ok: true, existed };
     }
-    case 'status':
+    case 'status': {
+      // bounded: a flood of locked made-up names must not make the reply (or the CLI) unbounded
+      const locked = store.lockedNames();
       return {
         ok: true,
         domain: service.domain,
         users: store.userNames().map((n) => n.toString('base64')),
-        locked: store.lockedNames().map((l) => ({ name: l.name.toString('base64'), source: l.source, until: new Date(l.until).toISOString() })),
+        locked: locked.slice(0, STATUS_MAX_LOCKED).map((l) => ({ name: l.name.toString('base64'), source: l.source, until: new Date(l.until).toISOString() })),
+        moreLocked: Math.max(0, locked.length - STATUS_MAX_LOCKED),
       };
+    }
     case 'speaksfor-get': {
       const db = service.speaksForDb();
       return { ok: true, text: db.entries.length === 0 ? '' : formatSpeaksFor(db) };

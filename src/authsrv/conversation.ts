@@ -211,14 +211,15 @@ export class Conversation {
   async #passwd(state: Extract<State, { kind: 'passwd' }>, req: Uint8Array): Promise<Answer> {
     const d = this.#deps;
     const pr = openPasswordreq(state.opener, req); // a replayed or forged one: AuthError, conversation over
+    // the cheap rules first: a request that breaks them costs no scrypt
+    const problem = d.newPasswordProblem(state.user, pr.new);
+    if (problem !== undefined) return this.#retry(state, problem);
     const derived = await d.derive(pr.old, state.user);
     const stored = d.userKey(state.user);
     if (stored === undefined || !equalBytes(stored, derived)) {
       d.failed(state.user, this.#source, 'wrong old password in a password change');
       return this.#retry(state, ERR.pak);
     }
-    const problem = d.newPasswordProblem(state.user, pr.new);
-    if (problem !== undefined) return this.#retry(state, problem);
     d.setUserKey(state.user, await d.derive(pr.new, state.user));
     d.log('info', this.#source, `user ${show(state.user)} changed their password`);
     this.#state = { kind: 'idle' };

@@ -13,6 +13,8 @@
 // The source is the NUT client's address as the NUT server saw it, for the lockout's log and per-source
 // accounting; the local socket is only reachable by walnut's own servers, so it is taken as given.
 export const MAX_FRAME = 8192;
+/** Admin frames carry JSON (a speaks-for database is up to 64 KiB, twice that escaped). */
+export const MAX_ADMIN_FRAME = 256 * 1024;
 export const SOURCELEN = 64;
 
 export const KIND_NUT = 0x4e; // 'N'
@@ -26,8 +28,8 @@ export class FrameError extends Error {
   }
 }
 
-export function frame(id: number, payload: Uint8Array): Buffer {
-  if (payload.length + 4 > MAX_FRAME) throw new FrameError('frame too large');
+export function frame(id: number, payload: Uint8Array, max = MAX_FRAME): Buffer {
+  if (payload.length + 4 > max) throw new FrameError('frame too large');
   const head = Buffer.alloc(8);
   head.writeUInt32BE(payload.length + 4, 0);
   head.writeUInt32BE(id >>> 0, 4);
@@ -42,6 +44,11 @@ export interface Frame {
 /** Splits a byte stream into frames; a frame over MAX_FRAME is an error (the connection is dropped). */
 export class FrameReader {
   #buf: Buffer = Buffer.alloc(0);
+  readonly #max: number;
+
+  constructor(max = MAX_FRAME) {
+    this.#max = max;
+  }
 
   push(chunk: Buffer): Frame[] {
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
@@ -49,12 +56,12 @@ export class FrameReader {
     for (;;) {
       if (this.#buf.length < 4) break;
       const len = this.#buf.readUInt32BE(0);
-      if (len < 4 || len > MAX_FRAME) throw new FrameError(`bad frame length ${len}`);
+      if (len < 4 || len > this.#max) throw new FrameError(`bad frame length ${len}`);
       if (this.#buf.length < 4 + len) break;
       out.push({ id: this.#buf.readUInt32BE(4), payload: Buffer.from(this.#buf.subarray(8, 4 + len)) });
       this.#buf = this.#buf.subarray(4 + len);
     }
-    if (this.#buf.length > MAX_FRAME + 4) throw new FrameError('frame too large');
+    if (this.#buf.length > this.#max + 4) throw new FrameError('frame too large');
     return out;
   }
 }

@@ -254,7 +254,10 @@ export class KeyStore {
     const excess = (this.#db.prepare('SELECT count(*) AS n FROM lockout').get() as { n: number }).n - MAX_LOCKOUT_RECORDS;
     if (excess <= 0) return;
     const oldest = this.#db
-      .prepare<[number, number], { name: Buffer; source: string }>('SELECT name, source FROM lockout WHERE locked_until <= ? ORDER BY last_failure_at LIMIT ?')
+      .prepare<[number, number], { name: Buffer; source: string }>(
+        // never the records of real users: a flood of made-up names must not wipe a guesser's count on a real one
+        'SELECT name, source FROM lockout WHERE locked_until <= ? AND name NOT IN (SELECT name FROM user_keys) ORDER BY last_failure_at LIMIT ?',
+      )
       .all(now, excess);
     for (const r of oldest) this.#put(r.name, r.source, undefined);
   }

@@ -11,7 +11,8 @@ import { AddressList, canonicalAddress } from '../auth/address.ts';
 import { passwordProblem, showBytes } from '../auth/bytes.ts';
 import { logger } from '../util/log.ts';
 import { Conversation, type AsDeps } from './conversation.ts';
-import { FrameError, FrameReader, KIND_END, KIND_NUT, KIND_RELAY, SOURCELEN, decodeSource, frame } from './frames.ts';
+import { AuthError } from './errors.ts';
+import { FrameError, FrameReader, KIND_END, KIND_NUT, KIND_RELAY, MAX_ADMIN_FRAME, SOURCELEN, decodeSource, frame } from './frames.ts';
 import { mayspeakfor, parseSpeaksFor, formatSpeaksFor, type SpeaksForDb } from './speaksfor.ts';
 import { passwordKey } from './keys.ts';
 import type { KeyStore } from './keystore.ts';
@@ -31,6 +32,12 @@ export const LIMITS = {
   maxRelays: 4096,
   /** scrypt derivations at once: each takes 32 MiB */
   scryptConcurrency: 2,
+  /** derivations waiting for their turn; more are refused ("server busy") rather than queued for minutes */
+  scryptQueue: 16,
+  /** TCP connections from one address at once */
+  maxTcpPerSource: 8,
+  /** a relayed conversation with no request for this long is forgotten */
+  relayIdleMs: 60_000,
 } as const;
 
 export interface LegacyEntry {
@@ -47,16 +54,20 @@ export interface AuthServiceOptions {
   speaksForFile: string;
 }
 
-/** A queue that lets `limit` async jobs run at once. */
+/** A queue that lets `limit` async jobs run at once and `queue` more wait; past that, `busy()` is thrown. */
 class Semaphore {
   #free: number;
+  readonly #queue: number;
   readonly #waiting: (() => void)[] = [];
-  constructor(limit: number) {
+  constructor(limit: number, queue: number) {
     this.#free = limit;
+    this.#queue = queue;
   }
-  async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.#free === 0) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else this.#free--;
+  async run<T>(job: () => Promise<T>, busy: () => Error): Promise<T> {
+    if (this.#free === 0) {
+      if (this.#waiting.length >= this.#queue) throw busy();
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else this.#free--;
     try {
       return await job();
     } finally {
@@ -75,13 +86,15 @@ const utf8 = (b: Uint8Array): string | undefined => {
 export class AuthService {
   readonly deps: AsDeps;
   readonly #o: AuthServiceOptions;
-  readonly #scrypt = new Semaphore(LIMITS.scryptConcurrency);
+  readonly #scrypt = new Semaphore(LIMITS.scryptConcurrency, LIMITS.scryptQueue);
   readonly #dom: Uint8Array;
   #speaksFor: { mtimeMs: number; size: number; db: SpeaksForDb } | undefined;
   readonly #servers: net.Server[] = [];
   readonly #sockets = new Set<net.Socket>();
   #tcpCount = 0;
+  readonly #tcpBySource = new Map<string, number>();
   #localCount = 0;
+  #adminCount = 0;
 
   constructor(o: AuthServiceOptions) {
     this.#o = o;
@@ -124,7 +137,14 @@ export class AuthService {
         if (Buffer.from(p).equals(Buffer.from(n))) return 'password is the user name';
         return undefined;
       },
-      derive: (p, n) => this.#scrypt.run(() => passwordKey(p, this.#dom, n)),
+      derive: (p, n) =>
+        this.#scrypt.run(
+          () => passwordKey(p, this.#dom, n),
+          () => {
+            log.warn(`more than ${LIMITS.scryptQueue} password checks waiting: refusing (server busy)`);
+            return new AuthError('server busy');
+          },
+        ),
       log: (kind, source, text) => log[kind](`${source}: ${text}`),
     };
   }
@@ -195,10 +215,21 @@ export class AuthService {
 
   /** TCP 567: one conversation per connection, bare messages, sized by the conversation's state. */
   #tcp(socket: net.Socket): void {
+    const source = canonicalAddress(socket.remoteAddress ?? '?');
+    const fromSource = this.#tcpBySource.get(source) ?? 0;
+    if (fromSource >= LIMITS.maxTcpPerSource) {
+      socket.destroy();
+      return;
+    }
+    this.#tcpBySource.set(source, fromSource + 1);
     this.#track(socket);
     this.#tcpCount++;
-    socket.on('close', () => this.#tcpCount--);
-    const source = canonicalAddress(socket.remoteAddress ?? '?');
+    socket.on('close', () => {
+      this.#tcpCount--;
+      const n = (this.#tcpBySource.get(source) ?? 1) - 1;
+      if (n <= 0) this.#tcpBySource.delete(source);
+      else this.#tcpBySource.set(source, n);
+    });
     const conv = new Conversation(this.deps, source, 'tcp');
     let buf = Buffer.alloc(0);
     let busy = false;
@@ -249,7 +280,19 @@ export class AuthService {
     this.#track(socket);
     socket.setTimeout(0); // the NUT server keeps one connection open
     const reader = new FrameReader();
-    const relays = new Map<number, { conv: Conversation; queue: Promise<void> }>();
+    const relays = new Map<number, { conv: Conversation; queue: Promise<void>; lastUsed: number }>();
+    // a NUT server that never sends 'E' (a bug, or a crash between) must not fill the table for good
+    const sweep = setInterval(() => {
+      const old = Date.now() - LIMITS.relayIdleMs;
+      for (const [id, r] of relays) {
+        if (r.lastUsed < old) {
+          r.conv.end();
+          relays.delete(id);
+        }
+      }
+    }, LIMITS.relayIdleMs / 4);
+    sweep.unref();
+    socket.on('close', () => clearInterval(sweep));
     socket.on('close', () => {
       for (const r of relays.values()) r.conv.end();
       relays.clear();
@@ -302,9 +345,10 @@ export class AuthService {
               answer(f.id, Buffer.alloc(0));
               continue;
             }
-            relay = { conv: new Conversation(this.deps, source, 'relay'), queue: Promise.resolve() };
+            relay = { conv: new Conversation(this.deps, source, 'relay'), queue: Promise.resolve(), lastUsed: Date.now() };
             relays.set(convId, relay);
           }
+          relay.lastUsed = Date.now();
           const r = relay;
           const req = new Uint8Array(f.payload.subarray(5 + SOURCELEN));
           // one request at a time per conversation, whole: a relayed piece must be exactly one request
@@ -331,14 +375,14 @@ export class AuthService {
 
   /** The admin socket (0600 in the 0700 key folder): the CLI, run by root or the AS's user. */
   #admin(socket: net.Socket): void {
-    if (this.#localCount >= LIMITS.maxLocalConnections) {
+    if (this.#adminCount >= LIMITS.maxLocalConnections) {
       socket.destroy();
       return;
     }
-    this.#localCount++;
-    socket.on('close', () => this.#localCount--);
+    this.#adminCount++;
+    socket.on('close', () => this.#adminCount--);
     this.#track(socket);
-    const reader = new FrameReader();
+    const reader = new FrameReader(MAX_ADMIN_FRAME);
     let queue = Promise.resolve();
     socket.on('data', (chunk: Buffer) => {
       let frames;
@@ -356,7 +400,16 @@ export class AuthService {
           } catch (err) {
             reply = { ok: false, error: (err as Error).message };
           }
-          if (!socket.destroyed) socket.write(frame(f.id, Buffer.from(JSON.stringify(reply), 'utf8')));
+          let out: Buffer;
+          try {
+            out = frame(f.id, Buffer.from(JSON.stringify(reply), 'utf8'), MAX_ADMIN_FRAME);
+          } catch {
+            out = frame(f.id, Buffer.from(JSON.stringify({ ok: false, error: 'reply too large' }), 'utf8'), MAX_ADMIN_FRAME);
+          }
+          if (!socket.destroyed) socket.write(out);
+        }).catch((err: unknown) => {
+          log.error(`admin socket: ${(err as Error).message}`);
+          socket.destroy();
         });
       }
     });

@@ -35,6 +35,7 @@ export async function authAdminCommand(args: AuthAdminArgs, out: NodeJS.Writable
         out.write(`domain ${r.domain}\n`);
         for (const u of r.users ?? []) out.write(`key ${showName(Buffer.from(u, 'base64'))}\n`);
         for (const l of r.locked ?? []) out.write(`locked ${showName(Buffer.from(l.name, 'base64'))} from ${l.source} until ${l.until}\n`);
+        if (r.moreLocked) out.write(`and ${r.moreLocked} more locked name/address pairs\n`);
         return EXIT.ok;
       }
       case 'unlock': {

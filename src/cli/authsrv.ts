@@ -105,6 +105,8 @@ export async function authsrvCommand(args: AuthsrvArgs): Promise<number> {
     legacy.push({ name, key: await passwordKey(Buffer.from(c.password, 'utf8'), dom, name), from: new AddressList(c.from) });
   }
 
+  // nothing a peer sends may end the AS: a stray rejection is logged, and that conversation is what fails
+  process.on('unhandledRejection', (err) => log.error(`unexpected: ${(err as Error)?.stack ?? String(err)}`));
   const service = new AuthService({ store, dom: domain, legacy, speaksForFile: paths.speaksFor });
   try {
     await freeSocketPath(paths.socket);

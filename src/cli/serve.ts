@@ -12,6 +12,7 @@ import { migrateConfigUsers } from '../auth/config-migration.ts';
 import { PrincipalStore } from '../auth/principals.ts';
 import { LoginThrottle } from '../auth/throttle.ts';
 import { LocalAuthClient } from '../authsrv/local-client.ts';
+import { canonicalAddress } from '../auth/address.ts';
 import { authPaths } from '../authsrv/paths.ts';
 import type { TicketService } from '../nut/auth-command.ts';
 import { NutError } from '../nut/errors.ts';
@@ -157,14 +158,24 @@ class SpawnedAuthServer {
     const child = spawn(process.execPath, this.#args, { stdio: ['pipe', 'inherit', 'inherit'] });
     this.#child = child;
     child.stdin!.on('error', () => undefined);
-    child.once('exit', (code, signal) => {
-      if (this.#stopping) return;
+    let restarted = false;
+    const restart = (why: string): void => {
+      if (this.#stopping || restarted) return;
+      restarted = true;
       const delay = Math.min(30_000, 500 * 2 ** Math.min(this.#restarts++, 6));
-      log.error(`authentication server exited (${signal ?? code}); restarting it in ${delay} ms`);
+      log.error(`authentication server ${why}; restarting it in ${delay} ms`);
       setTimeout(() => {
         if (!this.#stopping) this.start();
       }, delay).unref();
-    });
+    };
+    // a spawn that fails (EAGAIN, ENOMEM) is an 'error', not an 'exit': without a listener it would end serve
+    child.on('error', (err) => restart(`could not start (${err.message})`));
+    child.once('exit', (code, signal) => restart(`exited (${signal ?? code})`));
+  }
+
+  /** The signal that ends serve also reaches the child (same process group): no restart from here on. */
+  stopping(): void {
+    this.#stopping = true;
   }
 
   async stop(): Promise<void> {
@@ -195,7 +206,8 @@ function ticketService(client: LocalAuthClient): TicketService {
         id = next++ >>> 0;
         ids.set(session, id);
       }
-      return client.relay(id, session.address, request);
+      // the address as the lockout keys it everywhere else (an IPv4-mapped IPv6 address is its IPv4 address)
+      return client.relay(id, canonicalAddress(session.address), request);
     },
     forget: (session) => {
       const id = ids.get(session);
@@ -406,6 +418,7 @@ export async function serve(args: ServeArgs): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info(`${signal}: shutting down`);
+      spawned?.stopping();
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

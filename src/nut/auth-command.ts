@@ -45,8 +45,9 @@ export type AuthOutcome =
 /** Canonical unpadded base64url: whole groups, then 2 or 3 characters (never 1). */
 const B64 = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
 
-function denied(session: Session, reason: string, report: (o: AuthOutcome) => void): never {
+function denied(tickets: TicketService, session: Session, reason: string, report: (o: AuthOutcome) => void): never {
   session.auth = undefined;
+  tickets.forget(session); // the AS's side of the relayed conversation goes too
   report({ kind: 'ticket-refused', reason });
   throw new NutError('ACCESS-DENIED', reason);
 }
@@ -64,16 +65,16 @@ export function blobLines(last: string, bytes: Uint8Array): string[] {
 }
 
 /** The whole message: the gathered `AUTH MORE` chunks and this line's piece. */
-function message(session: Session, ex: AuthExchange, word: string | undefined, report: (o: AuthOutcome) => void): Uint8Array {
-  const piece = decode(session, word, report);
+function message(tickets: TicketService, session: Session, ex: AuthExchange, word: string | undefined, report: (o: AuthOutcome) => void): Uint8Array {
+  const piece = decode(tickets, session, word, report);
   const all = Buffer.concat([...ex.chunks, piece]);
   ex.chunks = [];
   ex.bytes = 0;
   return new Uint8Array(all);
 }
 
-function decode(session: Session, word: string | undefined, report: (o: AuthOutcome) => void): Buffer {
-  if (word === undefined || word.length > 4 * Math.ceil(CHUNK / 3) || !B64.test(word)) denied(session, 'AUTH: not a base64 chunk', report);
+function decode(tickets: TicketService, session: Session, word: string | undefined, report: (o: AuthOutcome) => void): Buffer {
+  if (word === undefined || word.length > 4 * Math.ceil(CHUNK / 3) || !B64.test(word)) denied(tickets, session, 'AUTH: not a base64 chunk', report);
   return Buffer.from(word, 'base64url');
 }
 
@@ -95,6 +96,7 @@ export function authCommand(
     if (words.length !== 2) throw new NutError('INVALID-ARGUMENT');
     if (session.username !== undefined || session.ticketUser !== undefined) throw new NutError('ALREADY-SET-USERNAME');
     const server = tickets.serverAuth();
+    if (session.auth) tickets.forget(session); // a new exchange: the old one's relayed conversation ends
     session.auth = { server, chunks: [], bytes: 0, relays: 0 };
     return `AUTH OFFER ${quote(server.offer)}`;
   }
@@ -106,26 +108,26 @@ export function authCommand(
         ex.server.choose(arg);
         return 'OK';
       case 'MORE': {
-        const piece = decode(session, arg, report);
-        if (ex.bytes + piece.length > MAX_MESSAGE) denied(session, `AUTH: message longer than ${MAX_MESSAGE} bytes`, report);
+        const piece = decode(tickets, session, arg, report);
+        if (ex.bytes + piece.length > MAX_MESSAGE) denied(tickets, session, `AUTH: message longer than ${MAX_MESSAGE} bytes`, report);
         ex.chunks.push(piece);
         ex.bytes += piece.length;
         return 'OK MORE';
       }
       case 'START':
-        return blobLines('AUTH DATA', ex.server.start(message(session, ex, arg, report)));
+        return blobLines('AUTH DATA', ex.server.start(message(tickets, session, ex, arg, report)));
       case 'AS': {
-        if (++ex.relays > MAX_RELAYS) denied(session, `AUTH: more than ${MAX_RELAYS} relayed AS requests`, report);
-        const request = message(session, ex, arg, report);
+        if (++ex.relays > MAX_RELAYS) denied(tickets, session, `AUTH: more than ${MAX_RELAYS} relayed AS requests`, report);
+        const request = message(tickets, session, ex, arg, report);
         return tickets.relay(session, request).then(
           (reply) => blobLines('AUTH AS', reply),
-          (err: unknown) => denied(session, `AUTH AS: ${(err as Error).message}`, report),
+          (err: unknown) => denied(tickets, session, `AUTH AS: ${(err as Error).message}`, report),
         );
       }
       case 'FINISH':
-        return blobLines('AUTH DATA', ex.server.finish(message(session, ex, arg, report), session.tlsExporter));
+        return blobLines('AUTH DATA', ex.server.finish(message(tickets, session, ex, arg, report), session.tlsExporter));
       case 'CONFIRM': {
-        const suid = ex.server.confirm(message(session, ex, arg, report));
+        const suid = ex.server.confirm(message(tickets, session, ex, arg, report));
         const user = Buffer.from(suid).toString('latin1'); // a NUT word: one char per byte
         session.auth = undefined;
         tickets.forget(session);
@@ -138,7 +140,7 @@ export function authCommand(
         throw new NutError('INVALID-ARGUMENT');
     }
   } catch (err) {
-    if (err instanceof AuthError) denied(session, `AUTH ${sub}: ${err.text}`, report);
+    if (err instanceof AuthError) denied(tickets, session, `AUTH ${sub}: ${err.text}`, report);
     throw err;
   }
 }
