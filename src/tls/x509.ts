@@ -8,7 +8,6 @@ import {
   derSet, derTime, derTlv, derUtf8String, derBitString, isContext, readBitString, readExplicit, readOctetString, readOid,
   readSequence,
 } from './der.ts';
-import type { DerNode } from './der.ts';
 import { ipFromBytes, ipToBytes } from '../util/ip.ts';
 import { toPem } from './pem.ts';
 
