@@ -10,6 +10,8 @@ import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts
 import { addUser, cli } from './accounts-support.ts';
 import { LineClient } from './helpers/clients.ts';
 import { PAKYLEN, TICKETLEN } from '../src/authsrv/constants.ts';
+import { adminRequest, connectAdmin } from '../src/authsrv/admin-client.ts';
+import { join } from 'node:path';
 
 interface Run {
   code: number;
@@ -274,6 +276,27 @@ test('speaks-for allows and denies as the database says, and a deny wins', async
 
     assert.equal((await cli(w, ['speaksfor', 'clear', 'nas1'])).code, 0);
     assert.equal((await asUser('carol')).code, 1);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('walnut user list marks a user the AS has no password for (as after an upgrade from verifiers)', async () => {
+  const w = await startWalnut();
+  try {
+    await addUser(w, 'kept', 'kept password 1', ['--upsmon', 'secondary']);
+    await addUser(w, 'keyless', 'keyless password', ['--upsmon', 'secondary']);
+    // the key alone goes, as migration 4 leaves users of an older walnut
+    const admin = await connectAdmin(join(w.dataDir, 'auth', 'admin.sock'));
+    try {
+      assert.deepEqual(await adminRequest(admin, { op: 'remove', name: Buffer.from('keyless').toString('base64') }), { ok: true, existed: true });
+    } finally {
+      admin.destroy();
+    }
+    const list = await cli(w, ['user', 'list']);
+    assert.match(list.stdout, /^keyless active upsmon=secondary created=\S+ updated=\S+ no-password$/m);
+    assert.match(list.stdout, /^kept active upsmon=secondary created=\S+ updated=\S+$/m);
+    assert.equal((await ping(w.port, 'keyless', 'keyless password')).code, 1);
   } finally {
     await w.stop();
   }

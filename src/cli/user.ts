@@ -209,7 +209,7 @@ export function formatPrincipal(p: Principal): string {
 }
 
 /** The AS's admin socket, connected before openDataFolder drops root (the socket is the AS user's, 0600). */
-async function adminFor(args: { config?: string; data?: string }): Promise<net.Socket> {
+async function adminFor(args: { config?: string; data?: string }, waitMs?: number): Promise<net.Socket> {
   const config = loadConfig({
     command: 'serve',
     listen: [],
@@ -217,7 +217,7 @@ async function adminFor(args: { config?: string; data?: string }): Promise<net.S
     ...(args.data === undefined ? {} : { data: args.data }),
   });
   try {
-    return await connectAdmin(authPaths(config).adminSocket);
+    return await connectAdmin(authPaths(config).adminSocket, waitMs);
   } catch (err) {
     if (err instanceof AdminUnavailableError) throw new CliError(err.message);
     throw err;
@@ -232,6 +232,21 @@ async function ask(admin: net.Socket, req: AdminRequest): Promise<void> {
 export async function userCommand(args: UserArgs, io: CliIo = processIo()): Promise<number> {
   const needsAs = args.action === 'add' || args.action === 'passwd' || args.action === 'remove';
   const admin = needsAs ? await adminFor(args) : undefined;
+  // list: which users have a password at the AS, when it answers at once (a list must work without it)
+  let keyed: Set<string> | undefined;
+  if (args.action === 'list') {
+    try {
+      const s = await adminFor(args, 500);
+      try {
+        const r = await adminRequest(s, { op: 'status' });
+        if (r.ok) keyed = new Set(r.users ?? []);
+      } finally {
+        s.destroy();
+      }
+    } catch {
+      keyed = undefined;
+    }
+  }
   const { config, db } = openDataFolder(args, false);
   const events = new EventLog(db);
   try {
@@ -246,7 +261,11 @@ export async function userCommand(args: UserArgs, io: CliIo = processIo()): Prom
     };
     switch (args.action) {
       case 'list':
-        for (const p of store.list()) io.stdout.write(formatPrincipal(p) + '\n');
+        for (const p of store.list()) {
+          // e.g. a user from before the AS, whose verifier could not become a key: `walnut user passwd` once
+          const missing = keyed !== undefined && !keyed.has(p.name.toString('base64'));
+          io.stdout.write(formatPrincipal(p) + (missing ? ' no-password' : '') + '\n');
+        }
         return EXIT.ok;
       case 'add': {
         if (store.find(name)) throw new CliError(`user ${shown} already exists (walnut user passwd or grant change it)`);
