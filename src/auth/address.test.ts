@@ -1,7 +1,7 @@
 // Addresses and CIDR blocks for legacy client entries and the throttle's per-source counters.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddressList, canonicalAddress, cidrContains, parseCidr, parseIp } from './address.ts';
+import { AddressList, canonicalAddress, cidrContains, guesserKey, parseCidr, parseIp } from './address.ts';
 
 const hex = (b: Uint8Array | undefined): string | undefined => (b ? Buffer.from(b).toString('hex') : undefined);
 
@@ -90,4 +90,12 @@ test('canonical addresses make one key per host, whichever listener it came in o
   assert.equal(canonicalAddress('2001:db8:0:1:1:1:1:1'), '2001:db8:0:1:1:1:1:1'); // a single zero group stays
   assert.equal(canonicalAddress('fe80::1%eth0'), 'fe80::1');
   assert.equal(canonicalAddress('not-an-address'), 'not-an-address');
+});
+
+test('guessers are counted per IPv4 address and per IPv6 /64', () => {
+  assert.equal(guesserKey('192.0.2.7'), '192.0.2.7');
+  assert.equal(guesserKey('::ffff:192.0.2.7'), '192.0.2.7');
+  assert.equal(guesserKey('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(guesserKey('2001:db8:1:2:ffff:1:2:3'), '2001:db8:1:2::/64');
+  assert.equal(guesserKey('not an address'), 'not an address');
 });

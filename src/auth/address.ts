@@ -157,3 +157,14 @@ export class AddressList {
     return ip !== undefined && this.blocks.some((b) => cidrContains(b, ip));
   }
 }
+
+/** The unit a guesser is counted by: an IPv4 address, or an IPv6 address's /64 (one host picks any address in its
+ *  /64 at will with SLAAC privacy addresses, so counting single IPv6 addresses would hand it 2^64 budgets). */
+export function guesserKey(text: string): string {
+  const ip = parseIp(text);
+  if (!ip) return text;
+  if (ip.family === 4) return ipFromBytes(ip.bytes);
+  const net = new Uint8Array(16);
+  net.set(ip.bytes.subarray(0, 8));
+  return `${ipFromBytes(net)}/64`;
+}

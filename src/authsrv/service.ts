@@ -7,7 +7,7 @@
 // names, frames of at most MAX_FRAME bytes, relayed conversations per local connection.
 import * as net from 'node:net';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { AddressList, canonicalAddress } from '../auth/address.ts';
+import { AddressList, canonicalAddress, guesserKey } from '../auth/address.ts';
 import { passwordProblem, showBytes } from '../auth/bytes.ts';
 import { logger } from '../util/log.ts';
 import { Conversation, type AsDeps } from './conversation.ts';
@@ -117,17 +117,17 @@ export class AuthService {
         return hs !== undefined && us !== undefined && mayspeakfor(this.speaksForDb(), hs, us);
       },
       locked: (n, source) => {
-        const { locked, lockedFor, nameWide } = store.attempt(n, source);
+        const { locked, lockedFor, nameWide } = store.attempt(n, guesserKey(source));
         if (lockedFor !== undefined) log.warn(`user ${showBytes(n)} locked out for ${lockedFor} s from ${source} after repeated failures from there`);
         if (nameWide) log.warn(`${source}: user ${showBytes(n)} is locked for every address: failures from several addresses`);
         return locked;
       },
       failed: (n, source, why) => {
-        store.failed(n, source);
+        store.failed(n, guesserKey(source));
         if (why !== '') log.warn(`${source}: user ${showBytes(n)}: ${why}`);
       },
       succeeded: (n, source) => {
-        store.succeeded(n, source);
+        store.succeeded(n, guesserKey(source));
         log.info(`${source}: user ${showBytes(n)} authenticated`);
       },
       newPasswordProblem: (n, p) => {
@@ -216,19 +216,20 @@ export class AuthService {
   /** TCP 567: one conversation per connection, bare messages, sized by the conversation's state. */
   #tcp(socket: net.Socket): void {
     const source = canonicalAddress(socket.remoteAddress ?? '?');
-    const fromSource = this.#tcpBySource.get(source) ?? 0;
+    const guesser = guesserKey(source);
+    const fromSource = this.#tcpBySource.get(guesser) ?? 0;
     if (fromSource >= LIMITS.maxTcpPerSource) {
       socket.destroy();
       return;
     }
-    this.#tcpBySource.set(source, fromSource + 1);
+    this.#tcpBySource.set(guesser, fromSource + 1);
     this.#track(socket);
     this.#tcpCount++;
     socket.on('close', () => {
       this.#tcpCount--;
-      const n = (this.#tcpBySource.get(source) ?? 1) - 1;
-      if (n <= 0) this.#tcpBySource.delete(source);
-      else this.#tcpBySource.set(source, n);
+      const n = (this.#tcpBySource.get(guesser) ?? 1) - 1;
+      if (n <= 0) this.#tcpBySource.delete(guesser);
+      else this.#tcpBySource.set(guesser, n);
     });
     const conv = new Conversation(this.deps, source, 'tcp');
     let buf = Buffer.alloc(0);
