@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { createMdnsLab, parseBrowse, parseBrowseLine, watchLines, type MdnsLab, type Side } from './helpers/netns.ts';
+import { createMdnsLab, parseBrowse, parseBrowseLine, watchLines, zeroconfLookup, type MdnsLab, type Side } from './helpers/netns.ts';
 
 // the host's own D-Bus and avahi folders, before the lab: it must leave them as they were
 const hostRunBefore = {
@@ -139,31 +139,8 @@ test('a static service file in A’s /etc/avahi/services is published, and only 
 
 test('python3-zeroconf in B finds the _nut._tcp service that A publishes, with its address, port and TXT', async () => {
   const { child, name } = await publish(lab.a, ['Zeroconf UPS', '_nut._tcp', '3493', 'txtvers=1', 'protovers=1.3.0', 'device_list=ups']);
-  const script = `
-import json, sys, time
-from zeroconf import Zeroconf, ServiceBrowser, IPVersion
-zc = Zeroconf(interfaces=[sys.argv[1]], ip_version=IPVersion.V4Only)
-names = []
-class Listener:
-    def add_service(self, zc, type_, name): names.append(name)
-    def update_service(self, zc, type_, name): pass
-    def remove_service(self, zc, type_, name): pass
-ServiceBrowser(zc, "_nut._tcp.local.", Listener())
-want = sys.argv[2] + "._nut._tcp.local."
-deadline = time.time() + 8
-while time.time() < deadline and want not in names:
-    time.sleep(0.05)
-info = zc.get_service_info("_nut._tcp.local.", want, timeout=3000) if want in names else None
-print(json.dumps(None if info is None else {
-    "name": info.name, "server": info.server, "addresses": info.parsed_addresses(), "port": info.port,
-    "properties": {k.decode(): v.decode() for k, v in info.properties.items()},
-}))
-zc.close()
-`;
-  // Debian's python3, which has python3-zeroconf (a python3 earlier on PATH may not)
-  const r = await lab.b.exec('/usr/bin/python3', ['-c', script, lab.b.address, name], { timeoutMs: 20_000 });
-  assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), {
+  const found = await zeroconfLookup(lab.b, name);
+  assert.deepEqual(found, {
     name: 'Zeroconf UPS._nut._tcp.local.',
     server: 'walnut-a.local.',
     addresses: [lab.a.address],

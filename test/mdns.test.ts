@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWalnut, type RunningWalnut } from './helpers/walnut.ts';
-import { createMdnsLab, parseBrowse, parseBrowseLine, watchLines, type BrowseEntry, type MdnsLab, type Side } from './helpers/netns.ts';
+import { createMdnsLab, parseBrowse, parseBrowseLine, watchLines, zeroconfLookup, type BrowseEntry, type MdnsLab, type Side } from './helpers/netns.ts';
 
 let lab: MdnsLab;
 
@@ -68,28 +68,9 @@ test('from the other namespace avahi-browse, nut-scanner -A and python3-zeroconf
     assert.match(await upscStatus(lab.b, address, walnut.port), /^OL\b/);
 
     // python3-zeroconf, as Home Assistant's zeroconf discovery uses it
-    const script = `
-import json, sys, time
-from zeroconf import Zeroconf, ServiceBrowser, IPVersion
-zc = Zeroconf(interfaces=[sys.argv[1]], ip_version=IPVersion.V4Only)
-names = []
-class Listener:
-    def add_service(self, zc, type_, name): names.append(name)
-    def update_service(self, zc, type_, name): pass
-    def remove_service(self, zc, type_, name): pass
-ServiceBrowser(zc, "_nut._tcp.local.", Listener())
-want = "Lab UPS._nut._tcp.local."
-deadline = time.time() + 8
-while time.time() < deadline and want not in names:
-    time.sleep(0.05)
-info = zc.get_service_info("_nut._tcp.local.", want, timeout=3000) if want in names else None
-print(json.dumps(None if info is None else {"addresses": info.parsed_addresses(), "port": info.port}))
-zc.close()
-`;
-    const zc = await lab.b.exec('/usr/bin/python3', ['-c', script, lab.b.address], { timeoutMs: 20_000 });
-    assert.equal(zc.code, 0, zc.stderr);
-    const found = JSON.parse(zc.stdout) as { addresses: string[]; port: number };
-    assert.deepEqual(found, { addresses: [lab.a.address], port: walnut.port });
+    const found = await zeroconfLookup(lab.b, 'Lab UPS');
+    assert.ok(found, 'python3-zeroconf found Lab UPS');
+    assert.deepEqual([found.addresses, found.port], [[lab.a.address], walnut.port]);
     assert.match(await upscStatus(lab.b, found.addresses[0]!, found.port), /^OL\b/);
     assert.match(walnut.logs(), /mDNS: published _nut\._tcp "Lab UPS" on port \d+/);
   } finally {

@@ -667,3 +667,43 @@ export function parseBrowse(output: string): BrowseEntry[] {
     .map(parseBrowseLine)
     .filter((e): e is BrowseEntry => e !== null);
 }
+
+/** What python3-zeroconf (Home Assistant's mDNS library) resolves for an instance, or null when it is not found. */
+export interface ZeroconfService {
+  name: string;
+  server: string;
+  addresses: string[];
+  port: number;
+  properties: Record<string, string>;
+}
+
+const ZEROCONF_LOOKUP = `
+import json, sys, time
+from zeroconf import Zeroconf, ServiceBrowser, IPVersion
+zc = Zeroconf(interfaces=[sys.argv[1]], ip_version=IPVersion.V4Only)
+type_ = sys.argv[3] + ".local."
+names = []
+class Listener:
+    def add_service(self, zc, t, name): names.append(name)
+    def update_service(self, zc, t, name): pass
+    def remove_service(self, zc, t, name): pass
+ServiceBrowser(zc, type_, Listener())
+want = sys.argv[2] + "." + type_
+deadline = time.time() + 8
+while time.time() < deadline and want not in names:
+    time.sleep(0.05)
+info = zc.get_service_info(type_, want, timeout=3000) if want in names else None
+print(json.dumps(None if info is None else {
+    "name": info.name, "server": info.server, "addresses": info.parsed_addresses(), "port": info.port,
+    "properties": {k.decode(): v.decode() for k, v in info.properties.items()},
+}))
+zc.close()
+`;
+
+/** Browses for `instance` of `type` from `side` with python3-zeroconf, bounded (8 s browse, 3 s resolve). Debian's
+ *  /usr/bin/python3, which has python3-zeroconf (a python3 earlier on PATH may not). */
+export async function zeroconfLookup(side: Side, instance: string, type = '_nut._tcp'): Promise<ZeroconfService | null> {
+  const r = await side.exec('/usr/bin/python3', ['-c', ZEROCONF_LOOKUP, side.address, instance, type], { timeoutMs: 20_000 });
+  if (r.code !== 0) throw new Error(`python3-zeroconf failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ZeroconfService | null;
+}
