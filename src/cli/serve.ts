@@ -324,7 +324,6 @@ export async function serve(args: ServeArgs): Promise<number> {
   }
 
   const spawned = config.auth.server === 'spawn' ? new SpawnedAuthServer(args) : undefined;
-  spawned?.start();
 
   const n = config.nut;
   const server = new NutServer({
@@ -381,6 +380,10 @@ export async function serve(args: ServeArgs): Promise<number> {
     db.close();
     return EXIT.failure;
   }
+
+  // the AS comes up beside a server that already answers (credential checks wait for it): the fork and its start
+  // stay out of the time to the first answer
+  spawned?.start();
 
   // DNS-SD through avahi: LAN clients find walnut with no configuration (issue 7); never in the way of serving
   const announcement: Announcement | undefined = await announce(
