@@ -31,18 +31,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`walnut ${BUILD.version} (${BUILD.board}, ${BUILD.arch}, node ${process.version})\n`);
       return EXIT.ok;
     case 'serve':
-      try {
-        return await serve(args);
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`walnut: configuration: ${err.message}\n`);
-          return EXIT.config;
-        }
-        throw err;
-      }
     case 'debug':
       try {
-        return await debugCommand(args);
+        return args.command === 'serve' ? await serve(args) : await debugCommand(args);
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`walnut: configuration: ${err.message}\n`);

@@ -77,3 +77,24 @@ export function decodeSource(b: Uint8Array): string {
   const end = s.indexOf('\0');
   return (end < 0 ? s : s.slice(0, end)).replace(/[^\x21-\x7e]/g, '?');
 }
+
+/** Calls `each` for every whole frame `socket` delivers; a frame over `max` destroys the socket (after `onBad`). */
+export function readFrames(
+  socket: { on(event: 'data', fn: (chunk: Buffer) => void): unknown; destroy(): void },
+  each: (f: Frame) => void,
+  max = MAX_FRAME,
+  onBad?: (err: FrameError) => void,
+): void {
+  const reader = new FrameReader(max);
+  socket.on('data', (chunk: Buffer) => {
+    let frames: Frame[];
+    try {
+      frames = reader.push(chunk);
+    } catch (err) {
+      onBad?.(err as FrameError);
+      socket.destroy();
+      return;
+    }
+    for (const f of frames) each(f);
+  });
+}

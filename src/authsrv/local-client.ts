@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { AuthNUT, AuthOK, PAKYLEN, TICKETLEN, AuthTs, AuthAc } from './constants.ts';
 import { AuthError } from './errors.ts';
-import { FrameReader, KIND_END, KIND_NUT, KIND_RELAY, encodeSource, frame } from './frames.ts';
+import { KIND_END, KIND_NUT, KIND_RELAY, encodeSource, frame, readFrames } from './frames.ts';
 import { encodeNutreq, openAuthenticator, openTicket } from './messages.ts';
 import { PakState } from './pak.ts';
 import { ServerAuth } from './mutual.ts';
@@ -113,22 +113,12 @@ export class LocalAuthClient {
 
   #attach(s: net.Socket): void {
     this.#socket = s;
-    const reader = new FrameReader();
-    s.on('data', (chunk: Buffer) => {
-      let frames;
-      try {
-        frames = reader.push(chunk);
-      } catch {
-        s.destroy();
-        return;
-      }
-      for (const f of frames) {
-        const p = this.#pending.get(f.id);
-        if (!p) continue;
-        this.#pending.delete(f.id);
-        clearTimeout(p.timer);
-        p.resolve(f.payload);
-      }
+    readFrames(s, (f) => {
+      const p = this.#pending.get(f.id);
+      if (!p) return;
+      this.#pending.delete(f.id);
+      clearTimeout(p.timer);
+      p.resolve(f.payload);
     });
     s.on('error', () => undefined);
     s.on('close', () => {

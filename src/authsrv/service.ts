@@ -12,7 +12,7 @@ import { passwordProblem, showBytes } from '../auth/bytes.ts';
 import { logger } from '../util/log.ts';
 import { Conversation, type AsDeps } from './conversation.ts';
 import { AuthError } from './errors.ts';
-import { FrameError, FrameReader, KIND_END, KIND_NUT, KIND_RELAY, MAX_ADMIN_FRAME, SOURCELEN, decodeSource, frame } from './frames.ts';
+import { KIND_END, KIND_NUT, KIND_RELAY, MAX_ADMIN_FRAME, MAX_FRAME, SOURCELEN, decodeSource, frame, readFrames } from './frames.ts';
 import { mayspeakfor, parseSpeaksFor, formatSpeaksFor, type SpeaksForDb } from './speaksfor.ts';
 import { passwordKey } from './keys.ts';
 import type { KeyStore } from './keystore.ts';
@@ -280,7 +280,6 @@ export class AuthService {
     socket.on('close', () => this.#localCount--);
     this.#track(socket);
     socket.setTimeout(0); // the NUT server keeps one connection open
-    const reader = new FrameReader();
     const relays = new Map<number, { conv: Conversation; queue: Promise<void>; lastUsed: number }>();
     // a NUT server that never sends 'E' (a bug, or a crash between) must not fill the table for good
     const sweep = setInterval(() => {
@@ -301,16 +300,9 @@ export class AuthService {
     const answer = (id: number, payload: Uint8Array): void => {
       if (!socket.destroyed) socket.write(frame(id, payload));
     };
-    socket.on('data', (chunk: Buffer) => {
-      let frames;
-      try {
-        frames = reader.push(chunk);
-      } catch (err) {
-        log.error(`local socket: ${(err as FrameError).message}; closing it`);
-        socket.destroy();
-        return;
-      }
-      for (const f of frames) {
+    readFrames(
+      socket,
+      (f) => {
         const kind = f.payload[0];
         if (kind === KIND_NUT && f.payload.length > 1 + SOURCELEN) {
           const source = decodeSource(f.payload.subarray(1, 1 + SOURCELEN));
@@ -318,7 +310,7 @@ export class AuthService {
           const req = new Uint8Array(f.payload.subarray(1 + SOURCELEN));
           if (conv.need(req) !== req.length) {
             answer(f.id, Buffer.alloc(0));
-            continue;
+            return;
           }
           conv.handle(req).then(
             (a) => answer(f.id, a.reply),
@@ -333,18 +325,18 @@ export class AuthService {
             relays.get(convId)?.conv.end();
             relays.delete(convId);
             answer(f.id, Buffer.alloc(0));
-            continue;
+            return;
           }
           if (f.payload.length <= 5 + SOURCELEN) {
             answer(f.id, Buffer.alloc(0));
-            continue;
+            return;
           }
           const source = decodeSource(f.payload.subarray(5, 5 + SOURCELEN));
           let relay = relays.get(convId);
           if (!relay) {
             if (relays.size >= LIMITS.maxRelays) {
               answer(f.id, Buffer.alloc(0));
-              continue;
+              return;
             }
             relay = { conv: new Conversation(this.deps, source, 'relay'), queue: Promise.resolve(), lastUsed: Date.now() };
             relays.set(convId, relay);
@@ -370,8 +362,10 @@ export class AuthService {
         } else {
           answer(f.id, Buffer.alloc(0)); // not understood: an empty reply, the caller treats it as refused
         }
-      }
-    });
+      },
+      MAX_FRAME,
+      (err) => log.error(`local socket: ${err.message}; closing it`),
+    );
   }
 
   /** The admin socket (0600 in the 0700 key folder): the CLI, run by root or the AS's user. */
@@ -383,17 +377,10 @@ export class AuthService {
     this.#adminCount++;
     socket.on('close', () => this.#adminCount--);
     this.#track(socket);
-    const reader = new FrameReader(MAX_ADMIN_FRAME);
     let queue = Promise.resolve();
-    socket.on('data', (chunk: Buffer) => {
-      let frames;
-      try {
-        frames = reader.push(chunk);
-      } catch {
-        socket.destroy();
-        return;
-      }
-      for (const f of frames) {
+    readFrames(
+      socket,
+      (f) => {
         queue = queue.then(async () => {
           let reply: AdminReply;
           try {
@@ -412,8 +399,9 @@ export class AuthService {
           log.error(`admin socket: ${(err as Error).message}`);
           socket.destroy();
         });
-      }
-    });
+      },
+      MAX_ADMIN_FRAME,
+    );
   }
 
   get store(): KeyStore {
