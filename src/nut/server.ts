@@ -9,8 +9,10 @@
 //   else waits for it (upsd blocks every client on one such writer; upsd-baseline.md "Stall").
 // - Past `maxConnections`, a new connection is accepted and closed at once, so the client sees EOF instead of
 //   hanging in the backlog, and the refusal is counted and logged (upsd goes silent and spins).
-// - Replies for one batch of pipelined lines go out in one write with TCP_NODELAY (upsd's per-line writes meet
-//   Nagle and cost ~40 ms per LIST).
+// - Replies to a batch of pipelined lines stream out in writes of 1, 2, 4, 8, ... replies, with TCP_NODELAY:
+//   the first reply leaves at once, so the client works on it while later lines are still being answered (as
+//   with upsd's write per line), yet n lines cost about log2(n) writes instead of n (upsd's per-line writes
+//   also meet Nagle and cost ~40 ms per LIST). docs/benchmarks.md, "Pipelined replies".
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
@@ -114,6 +116,9 @@ class Connection {
   private awaitingDrain = false;
   private closing = false;
   private out = '';
+  /** replies in `out` since the last write, and how many the next write waits for (doubles per write) */
+  private repliesQueued = 0;
+  private nextWriteAt = 1;
   private firstLine = true;
   /** the TCP socket, or after STARTTLS the TLS socket over it */
   socket: net.Socket;
@@ -172,6 +177,7 @@ class Connection {
 
   /** Runs as many buffered request lines as flow control allows, then writes their replies at once. */
   private pump(): void {
+    this.nextWriteAt = 1;
     while (this.pending && !this.busy && !this.closing && !this.session.closeAfterReply && !this.upgrading) {
       const buf = this.pending;
       const stoppedAt = this.tokenizer.push(buf, (ev) => this.onEvent(ev), this.pendingOffset);
@@ -219,6 +225,7 @@ class Connection {
   }
 
   private flush(): void {
+    this.repliesQueued = 0;
     if (this.out.length === 0) return;
     const out = this.out;
     this.out = '';
@@ -280,6 +287,10 @@ class Connection {
     }
     this.out += encodeReply(reply);
     if (this.session.closeAfterReply || this.upgrading) return false;
+    if (++this.repliesQueued >= this.nextWriteAt) {
+      this.flush();
+      this.nextWriteAt *= 2;
+    }
     return !this.overHighWater();
   }
 

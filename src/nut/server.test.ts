@@ -1,0 +1,99 @@
+// The socket side of the NUT server: how replies to pipelined lines leave (src/nut/server.ts header), seen from
+// a real loopback client. The writes are counted at the boundary, net.Socket.prototype.write, for the server's
+// side of the connection only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { NutServer } from './server.ts';
+import { TrackingTable } from './tracking.ts';
+import { UpsModel } from '../ups/model.ts';
+
+async function startServer(): Promise<{ server: NutServer; port: number }> {
+  const ups = new UpsModel({ name: 'ups' });
+  ups.setVariable('ups.status', 'OL');
+  ups.markConnected();
+  const server = new NutServer({
+    context: {
+      serverInfo: 'walnut test',
+      serverVersion: 'test',
+      findUps: (name) => (name.toLowerCase() === 'ups' ? ups : undefined),
+      upsList: () => [ups],
+      authorizer: { allowed: () => false },
+      tracking: new TrackingTable(),
+    },
+    limits: { idleTimeoutMs: 300_000, maxConnections: 10, outputHighWaterBytes: 65_536, writeStallMs: 30_000, maxPendingInputBytes: 262_144 },
+  });
+  const addr = await server.listen('127.0.0.1', 0);
+  return { server, port: addr.port };
+}
+
+/** Records the number of reply lines in each write the server makes on connections to `port`. */
+function countServerWrites(port: number): { writes: number[]; restore: () => void } {
+  const writes: number[] = [];
+  const original = net.Socket.prototype.write;
+  net.Socket.prototype.write = function (this: net.Socket, chunk: unknown, ...rest: unknown[]) {
+    if (this.localPort === port && typeof chunk === 'string' && chunk.length > 0) writes.push(chunk.split('\n').length - 1);
+    return (original as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof original;
+  return { writes, restore: () => (net.Socket.prototype.write = original) };
+}
+
+/** Sends `text` in one write and collects replies until `lines` have arrived. */
+function exchange(port: number, text: string, lines: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => s.write(text));
+    let got = '';
+    s.setEncoding('latin1');
+    s.on('data', (d: string) => {
+      got += d;
+      if (got.split('\n').length - 1 >= lines) {
+        s.destroy();
+        resolve(got.split('\n').slice(0, lines));
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
+test('replies to 15 pipelined lines leave in writes of 1, 2, 4 and 8 replies, in order', async () => {
+  const { server, port } = await startServer();
+  const spy = countServerWrites(port);
+  try {
+    const request = Array.from({ length: 15 }, (_, i) => (i % 2 === 0 ? 'GET VAR ups ups.status\n' : 'GET VAR UPS Ups.Status\n')).join('');
+    const replies = await exchange(port, request, 15);
+    assert.deepEqual(
+      replies,
+      Array.from({ length: 15 }, (_, i) => (i % 2 === 0 ? 'VAR ups ups.status "OL"' : 'VAR UPS Ups.Status "OL"')),
+    );
+    assert.deepEqual(spy.writes, [1, 2, 4, 8]);
+  } finally {
+    spy.restore();
+    await server.close();
+  }
+});
+
+test('a lone request is answered in one write', async () => {
+  const { server, port } = await startServer();
+  const spy = countServerWrites(port);
+  try {
+    assert.deepEqual(await exchange(port, 'VER\n', 1), ['walnut test']);
+    assert.deepEqual(spy.writes, [1]);
+  } finally {
+    spy.restore();
+    await server.close();
+  }
+});
+
+test('parse errors in a pipelined batch are answered in place and the batch still ends in one last write', async () => {
+  const { server, port } = await startServer();
+  const spy = countServerWrites(port);
+  try {
+    const replies = await exchange(port, 'GET VAR ups ups.status\nGET "VAR #\nGET VAR ups ups.status\nGET VAR ups ups.status\n', 4);
+    assert.deepEqual(replies, ['VAR ups ups.status "OL"', 'ERR INVALID-ARGUMENT', 'VAR ups ups.status "OL"', 'VAR ups ups.status "OL"']);
+    // the error rides with the next reply; 3 replies then make writes of 1 and 2 (+ the error line)
+    assert.deepEqual(spy.writes, [1, 3]);
+  } finally {
+    spy.restore();
+    await server.close();
+  }
+});
