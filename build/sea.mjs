@@ -6,6 +6,7 @@
 //   3. a stripped copy of that Node gets the blob injected with postject.
 // Usage: <node24> build/sea.mjs board/<name>.json
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -22,7 +23,13 @@ const work = resolve('dist', board.name);
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 
-const build = { version: pkg.version, board: board.name, arch: board.arch, paths: board.paths };
+// the addons' content hashes name their cache files (src/native/addons.ts addonHash): computed here, so the
+// binary need not read megabytes of its own assets at every start to learn them
+const addonHashes = {};
+for (const [key, path] of Object.entries(board.addons)) {
+  addonHashes[key] = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+}
+const build = { version: pkg.version, board: board.name, arch: board.arch, paths: board.paths, addonHashes };
 await esbuild.build({
   entryPoints: ['src/main.ts'],
   bundle: true,

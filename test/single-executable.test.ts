@@ -2,7 +2,8 @@
 // addon, and serves a simulated UPS; the arm64 one runs under qemu-user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ARM64_BINARY, FIXTURE, X64_BINARY, startWalnut } from './helpers/walnut.ts';
@@ -41,10 +42,15 @@ for (const [arch, binary, wrapper] of [
       const r = await run('upsc', [walnut.target(), 'battery.charge'], { timeoutMs: 30_000 });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, '100\n');
-      // the SQLite addon was unpacked under its content hash and the database exists
+      // the SQLite addon was unpacked under its content hash (named from the hash the build computed: the file's
+      // own sha256 must match it) and the database exists
       assert.ok(existsSync(join(walnut.dataDir, 'walnut.db')));
-      const native = readdirSync(join(walnut.dataDir, '..', 'native'));
-      assert.ok(native.some((f) => new RegExp(`^better_sqlite3-${arch}-[0-9a-f]{16}\\.node$`).test(f)), native.join());
+      const nativeDir = join(walnut.dataDir, '..', 'native');
+      const native = readdirSync(nativeDir);
+      const sqlite = native.find((f) => new RegExp(`^better_sqlite3-${arch}-[0-9a-f]{16}\\.node$`).test(f));
+      assert.ok(sqlite, native.join());
+      const digest = createHash('sha256').update(readFileSync(join(nativeDir, sqlite))).digest('hex').slice(0, 16);
+      assert.equal(sqlite, `better_sqlite3-${arch}-${digest}.node`);
     } finally {
       await walnut.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,11 @@ export interface BuildInfo {
   board: string;
   arch: string;
   paths: { config: string; data: string; nativeCache: string };
+  /**
+   * sha256 (first 16 hex digits) of each native addon asset, computed by build/sea.mjs: the name of its cache
+   * file, known without reading the asset at every start (src/native/addons.ts).
+   */
+  addonHashes?: Record<string, string>;
 }
 
 declare const __WALNUT_BUILD__: BuildInfo | undefined;

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { BUILD } from '../config/build-info.ts';
 
 export class AddonError extends Error {
   constructor(message: string) {
@@ -52,8 +53,10 @@ export function loadSeaAddon(asset: string, cacheDir: string): unknown {
   if (!sea) return undefined;
   const cached = loaded.get(asset);
   if (cached) return cached;
-  const bytes = new Uint8Array(sea.getRawAsset(asset)); // read-only view of the mapped executable: never write it
-  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  // read-only view of the mapped executable: never write it. Touched only when needed: hashing it at every
+  // start would fault megabytes of the executable into memory for good (idle RSS, docs/benchmarks.md).
+  const bytes = (): Uint8Array => new Uint8Array(sea.getRawAsset(asset));
+  const hash = BUILD.addonHashes?.[asset] ?? addonHash(bytes());
   // the arch is in the name so an x64 and an arm64 build sharing a cache (a build host) never evict each other
   const base = `${asset.replace(/\.node$/, '')}-${process.arch}`;
   const file = join(cacheDir, `${base}-${hash}.node`);
@@ -61,7 +64,7 @@ export function loadSeaAddon(asset: string, cacheDir: string): unknown {
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     if (!existsSync(file)) {
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, bytes, { mode: 0o500 });
+      writeFileSync(tmp, bytes(), { mode: 0o500 });
       chmodSync(tmp, 0o500);
       renameSync(tmp, file);
       removeOlderCopies(cacheDir, base, file);
@@ -80,6 +83,11 @@ export function loadSeaAddon(asset: string, cacheDir: string): unknown {
   }
   loaded.set(asset, mod.exports);
   return mod.exports;
+}
+
+/** The cache file's content hash: sha256, first 16 hex digits (build/sea.mjs computes the same at build time). */
+function addonHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
 /** Garbage-collects copies left by earlier builds (other content hashes of the same addon). */
