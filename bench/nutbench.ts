@@ -86,18 +86,21 @@ function cpuMs(pid: number): number {
   }
 }
 
-/** VmRSS / VmHWM of a process in kB (NaN when unavailable). */
-function memKb(pid: number): { rssKb: number; hwmKb: number } {
-  if (!pid) return { rssKb: NaN, hwmKb: NaN };
+/**
+ * VmRSS / VmHWM of a process in kB (NaN when unavailable), and VmRSS split into RssAnon (heap, stacks: what the
+ * process made) and RssFile (pages of its executable and libraries, which move with the page cache's state).
+ */
+function memKb(pid: number): { rssKb: number; hwmKb: number; anonKb: number; fileKb: number } {
+  if (!pid) return { rssKb: NaN, hwmKb: NaN, anonKb: NaN, fileKb: NaN };
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
     const get = (k: string): number => {
       const m = new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s);
       return m ? Number(m[1]) : NaN;
     };
-    return { rssKb: get('VmRSS'), hwmKb: get('VmHWM') };
+    return { rssKb: get('VmRSS'), hwmKb: get('VmHWM'), anonKb: get('RssAnon'), fileKb: get('RssFile') };
   } catch {
-    return { rssKb: NaN, hwmKb: NaN };
+    return { rssKb: NaN, hwmKb: NaN, anonKb: NaN, fileKb: NaN };
   }
 }
 

@@ -68,14 +68,14 @@ function med(mode: string, server: string, path: string, extra: Record<string, s
  * repetition run back to back, so a load burst from a neighbour on the machine hits both sides of a pair;
  * this is steadier than the ratio of the two medians.
  */
-function pairRatio(mode: string, path: string, extra: Record<string, string> = {}): number {
-  return median(pairRatios(mode, path, extra));
+function pairRatio(mode: string, path: string, extra: Record<string, string> = {}, server = 'walnut'): number {
+  return median(pairRatios(mode, path, extra, server));
 }
 
-function pairRatios(mode: string, path: string, extra: Record<string, string> = {}): number[] {
+function pairRatios(mode: string, path: string, extra: Record<string, string> = {}, server = 'walnut'): number[] {
   const ok = (r: Rec): boolean => !path.startsWith('serverCpuUsPer') || at(r, 'serverCpuMs') >= 30;
   const qs: number[] = [];
-  for (const w of pick(mode, 'walnut', extra).filter(ok)) {
+  for (const w of pick(mode, server, extra).filter(ok)) {
     const u = pick(mode, 'upsd', { ...extra, rep: w.opts['rep'] ?? '' }).filter(ok)[0];
     const q = ratio(at(w, path), at(u, path));
     if (Number.isFinite(q)) qs.push(q);
@@ -131,14 +131,17 @@ const absTarget = (ok: boolean): 'meets' | 'misses' => (ok ? 'meets' : 'misses')
 const P1 = { pinned: '1' };
 const P0 = { pinned: '0' };
 
-/** A row for a repeated mode: medians of each side, ratio = median of the per-repetition ratios. */
-function rep(metric: string, mode: string, path: string, extra: Record<string, string>, unit: string, better: Better, target = '', bound = 1.0): void {
-  const q = pairRatio(mode, path, extra);
-  const qs = pairRatios(mode, path, extra);
+/**
+ * A row for a repeated mode: medians of each side, ratio = median of the per-repetition ratios. `server` puts
+ * another server of the same run (the Node floor) in walnut's column.
+ */
+function rep(metric: string, mode: string, path: string, extra: Record<string, string>, unit: string, better: Better, target = '', bound = 1.0, server = 'walnut'): void {
+  const q = pairRatio(mode, path, extra, server);
+  const qs = pairRatios(mode, path, extra, server);
   row({
     spread: qs.length > 1 ? [Math.min(...qs), Math.max(...qs)] : undefined,
     metric,
-    walnut: med(mode, 'walnut', path, extra),
+    walnut: med(mode, server, path, extra),
     upsd: med(mode, 'upsd', path, extra),
     unit,
     better,
@@ -150,6 +153,11 @@ function rep(metric: string, mode: string, path: string, extra: Record<string, s
 
 // --- GET VAR: CPU and throughput ---
 rep('server CPU per GET VAR, seq, pinned', 'seq', 'serverCpuUsPerOp', P1, 'µs', 'lower', '≤ 1.0× upsd');
+// the same requests against bench/node-floor.ts, a Node server with no logic at all (walnut's column holds it)
+if (pick('seq', 'node-floor-net').length > 0) {
+  rep('  Node floor, net.Socket server with no logic: CPU per GET VAR', 'seq', 'serverCpuUsPerOp', P1, 'µs', 'lower', '', 1.0, 'node-floor-net');
+  rep('  Node floor, raw libuv handle, no streams: CPU per GET VAR', 'seq', 'serverCpuUsPerOp', P1, 'µs', 'lower', '', 1.0, 'node-floor-raw');
+}
 rep('seq GET VAR, pinned: req/s', 'seq', 'perSec', P1, '', 'higher');
 rep('seq GET VAR, pinned: p50 latency', 'seq', 'latency.p50Us', P1, 'µs', 'lower');
 rep('seq GET VAR, pinned: p99 latency', 'seq', 'latency.p99Us', P1, 'µs', 'lower');
@@ -227,6 +235,11 @@ rep('churn: server CPU per connection', 'churn', 'serverCpuUsPerConn', P1, 'µs'
   const w = one('mem', 'walnut', 'rssKb', { phase: 'start' }) / 1024;
   const u = one('mem', 'upsd', 'rssKb', { phase: 'start' }) / 1024;
   row({ metric: 'idle RSS after start', walnut: w, upsd: u, unit: 'MB', better: 'lower', target: '≤ 60 MB', verdict: absTarget(w <= 60) });
+  for (const [part, key] of [['RssAnon (heap: what the process made)', 'anonKb'], ['RssFile (executable and library pages)', 'fileKb']] as const) {
+    const wp = one('mem', 'walnut', key, { phase: 'start' }) / 1024;
+    const up = one('mem', 'upsd', key, { phase: 'start' }) / 1024;
+    row({ metric: `idle RSS after start: ${part}`, walnut: wp, upsd: up, unit: 'MB', better: 'lower', target: '', verdict: '' });
+  }
   const d = one('mem', 'dummy-ups', 'rssKb', { phase: 'start' }) / 1024;
   row({ metric: 'idle RSS after start, upsd + dummy-ups driver', walnut: w, upsd: u + d, unit: 'MB', better: 'lower', target: '', verdict: '' });
   row({ metric: 'RSS after the load runs', walnut: one('mem', 'walnut', 'rssKb', { phase: 'after-load' }) / 1024, upsd: one('mem', 'upsd', 'rssKb', { phase: 'after-load' }) / 1024, unit: 'MB', better: 'lower', target: '', verdict: '' });

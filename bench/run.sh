@@ -164,6 +164,22 @@ start_walnut() {
   PORT_walnut=$port
 }
 
+# --- the Node floor (bench/node-floor.ts): servers that answer every line with a fixed reply ---------------
+start_floor() { # start_floor KIND: sets PID[node-floor-KIND] and PORT[node-floor-KIND]
+  local kind=$1 log=$TMP/node-floor-$1.log port="" pid
+  "$NODE" bench/node-floor.ts --kind "$kind" --port 0 >"$log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 100); do
+    port=$(grep -o "listening on $HOST:[0-9]*" "$log" 2>/dev/null | sed 's/.*://') || true
+    [[ -n $port ]] && break
+    sleep 0.05
+  done
+  [[ -n $port ]] || die "node-floor --kind $kind did not start: $(tail -3 "$log")"
+  PID[node-floor-$kind]=$pid
+  PORT[node-floor-$kind]=$port
+}
+
 # =========================================================================================================
 T_START=$(date +%s)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -217,6 +233,12 @@ PID[upsd]=$SRV_PID_upsd_;    PORT[upsd]=$PORT_upsd
 for s in walnut upsd; do
   nb ready --server "$s" --port "${PORT[$s]}" --pid "${PID[$s]}" | record || die "$s never served the UPS data"
 done
+FLOORS=()
+if [[ $SELFTEST != 1 ]]; then
+  start_floor net
+  start_floor raw
+  FLOORS=(node-floor-net node-floor-raw)
+fi
 sleep 1
 for s in walnut upsd; do nb mem --server "$s" --phase start --pid "${PID[$s]}" | record; done
 nb mem --server dummy-ups --phase start --pid "$DRV_PID_upsd" | record
@@ -242,9 +264,12 @@ for s in walnut upsd; do
     nb "$mode" --port "${PORT[$s]}" --pid "${PID[$s]}" --duration 1 >/dev/null
   done
 done
+for s in "${FLOORS[@]}"; do nb seq --port "${PORT[$s]}" --pid "${PID[$s]}" --duration 1 >/dev/null; done
 for rep in $(seq "$REPS"); do
   if ((rep % 2)); then order=(walnut upsd); else order=(upsd walnut); fi
   say "rep $rep/$REPS: seq, list, churn (pinned), pipe, conc 64 (unpinned); order ${order[*]}"
+  # the Node floor joins the seq round only (it answers nothing but GET VAR's reply)
+  for s in "${FLOORS[@]}"; do run_mode "$s" "$rep" seq 1; done
   for mode in seq list churn pipe conc; do
     for s in "${order[@]}"; do
       case $mode in
