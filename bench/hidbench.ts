@@ -99,7 +99,9 @@ async function inputToGetVar(): Promise<number[]> {
     await commander.ask('USERNAME bench');
     await commander.ask('PASSWORD bench-pass');
     const samples: number[] = [];
-    for (let round = 0; round < 40; round++) {
+    // Rounds 0 and 1 are not recorded: the first INSTCMD is where the PASSWORD is checked, by the authentication
+    // server (one scrypt, ~0.1-0.7 s right after a start), which is not the report path being measured.
+    for (let round = 0; round < 42; round++) {
       const failing = round % 2 === 0;
       const want = failing ? 'VAR ups ups.status "OB DISCHRG"' : /^VAR ups ups\.status "OL( CHRG)?"$/;
       const t0 = performance.now();
@@ -110,7 +112,7 @@ async function inputToGetVar(): Promise<number[]> {
         if (typeof want === 'string' ? line === want : want.test(line)) break;
         if (performance.now() - t0 > 2000) throw new Error(`status did not change within 2 s (last ${line})`);
       }
-      samples.push(performance.now() - t0);
+      if (round >= 2) samples.push(performance.now() - t0);
     }
     commander.socket.destroy();
     watcher.socket.destroy();
