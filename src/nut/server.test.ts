@@ -55,45 +55,39 @@ function exchange(port: number, text: string, lines: number): Promise<string[]> 
   });
 }
 
-test('replies to 15 pipelined lines leave in writes of 1, 2, 4 and 8 replies, in order', async () => {
+/** Runs `body` against a fresh server while counting its writes; both are undone afterwards. */
+async function withServer(body: (port: number, writes: number[]) => Promise<void>): Promise<void> {
   const { server, port } = await startServer();
   const spy = countServerWrites(port);
   try {
+    await body(port, spy.writes);
+  } finally {
+    spy.restore();
+    await server.close();
+  }
+}
+
+test('replies to 15 pipelined lines leave in writes of 1, 2, 4 and 8 replies, in order', () =>
+  withServer(async (port, writes) => {
     const request = Array.from({ length: 15 }, (_, i) => (i % 2 === 0 ? 'GET VAR ups ups.status\n' : 'GET VAR UPS Ups.Status\n')).join('');
     const replies = await exchange(port, request, 15);
     assert.deepEqual(
       replies,
       Array.from({ length: 15 }, (_, i) => (i % 2 === 0 ? 'VAR ups ups.status "OL"' : 'VAR UPS Ups.Status "OL"')),
     );
-    assert.deepEqual(spy.writes, [1, 2, 4, 8]);
-  } finally {
-    spy.restore();
-    await server.close();
-  }
-});
+    assert.deepEqual(writes, [1, 2, 4, 8]);
+  }));
 
-test('a lone request is answered in one write', async () => {
-  const { server, port } = await startServer();
-  const spy = countServerWrites(port);
-  try {
+test('a lone request is answered in one write', () =>
+  withServer(async (port, writes) => {
     assert.deepEqual(await exchange(port, 'VER\n', 1), ['walnut test']);
-    assert.deepEqual(spy.writes, [1]);
-  } finally {
-    spy.restore();
-    await server.close();
-  }
-});
+    assert.deepEqual(writes, [1]);
+  }));
 
-test('parse errors in a pipelined batch are answered in place and the batch still ends in one last write', async () => {
-  const { server, port } = await startServer();
-  const spy = countServerWrites(port);
-  try {
+test('parse errors in a pipelined batch are answered in place and the batch still ends in one last write', () =>
+  withServer(async (port, writes) => {
     const replies = await exchange(port, 'GET VAR ups ups.status\nGET "VAR #\nGET VAR ups ups.status\nGET VAR ups ups.status\n', 4);
     assert.deepEqual(replies, ['VAR ups ups.status "OL"', 'ERR INVALID-ARGUMENT', 'VAR ups ups.status "OL"', 'VAR ups ups.status "OL"']);
     // the error rides with the next reply; 3 replies then make writes of 1 and 2 (+ the error line)
-    assert.deepEqual(spy.writes, [1, 3]);
-  } finally {
-    spy.restore();
-    await server.close();
-  }
-});
+    assert.deepEqual(writes, [1, 3]);
+  }));
