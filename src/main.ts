@@ -1,77 +1,84 @@
-// walnut's entry point: one binary, several commands.
-import { EXIT, UsageError, helpText, parseArgs } from './cli/args.ts';
+// walnut's entry point: one binary, a table of commands. Each src/cli/<command>.ts owns its options, its help
+// and its run function; this file only finds the command and turns its errors into exit statuses.
 import { BUILD } from './config/build-info.ts';
-import { serve } from './cli/serve.ts';
-import { CliError, userCommand } from './cli/user.ts';
+import { ConfigError } from './config/config.ts';
+import { CliError, EXIT, HelpRequest, UsageError, commandHelp, processIo, type Command } from './cli/command.ts';
+import { serveCommand } from './cli/serve.ts';
+import { userCommand } from './cli/user.ts';
 import { logCommand } from './cli/log.ts';
 import { fsdCommand } from './cli/fsd.ts';
 import { caCommand, clientCertCommand } from './cli/client-cert.ts';
-import { ConfigError } from './config/config.ts';
 import { authsrvCommand } from './cli/authsrv.ts';
-import { authClientCommand } from './cli/auth-client.ts';
-import { authAdminCommand } from './cli/auth-admin.ts';
+import { authCommand, speaksforCommand } from './cli/auth-admin.ts';
+import { passwdCommand, upscCommand } from './cli/auth-client.ts';
 import { debugCommand } from './cli/debug.ts';
+import { overviewHelp } from './cli/overview.ts';
 
-async function main(argv: readonly string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`walnut: ${err.message}\nTry 'walnut --help'.\n`);
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  userCommand,
+  logCommand,
+  fsdCommand,
+  clientCertCommand,
+  caCommand,
+  authsrvCommand,
+  authCommand,
+  passwdCommand,
+  upscCommand,
+  speaksforCommand,
+  debugCommand,
+];
+
+/** The words a failure of `argv` names: the command, and for auth and speaksfor its action too. */
+function label(c: Command, argv: readonly string[]): string {
+  return (c.name === 'auth' || c.name === 'speaksfor') && argv[0] !== undefined && !argv[0].startsWith('-') ? `${c.name} ${argv[0]}` : c.name;
+}
+
+async function main(argv: readonly string[], io = processIo()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || (first === 'help' && rest.length === 0)) {
+    io.stdout.write(overviewHelp(BUILD.version, COMMANDS));
+    return EXIT.ok;
+  }
+  if (first === '--version' || first === '-V' || first === 'version') {
+    io.stdout.write(`walnut ${BUILD.version} (${BUILD.board}, ${BUILD.arch}, node ${process.version})\n`);
+    return EXIT.ok;
+  }
+  const find = (name: string): Command | undefined => COMMANDS.find((c) => c.name === name);
+  if (first === 'help') {
+    const c = find(rest[0]!);
+    if (!c) {
+      io.stderr.write(`walnut: help: unknown command "${rest[0]}"\nTry 'walnut --help'.\n`);
       return EXIT.usage;
     }
-    throw err;
+    io.stdout.write(commandHelp(c));
+    return EXIT.ok;
   }
-  switch (args.command) {
-    case 'help':
-      process.stdout.write(helpText(BUILD.version));
+  const command = find(first);
+  if (!command) {
+    io.stderr.write(`walnut: unknown command "${first}"\nTry 'walnut --help'.\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof HelpRequest) {
+      io.stdout.write(commandHelp(command));
       return EXIT.ok;
-    case 'version':
-      process.stdout.write(`walnut ${BUILD.version} (${BUILD.board}, ${BUILD.arch}, node ${process.version})\n`);
-      return EXIT.ok;
-    case 'serve':
-    case 'debug':
-      try {
-        return args.command === 'serve' ? await serve(args) : await debugCommand(args);
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`walnut: configuration: ${err.message}\n`);
-          return EXIT.config;
-        }
-        throw err;
-      }
-    case 'user':
-    case 'log':
-    case 'fsd':
-    case 'client-cert':
-    case 'ca':
-    case 'authsrv':
-    case 'auth-ping':
-    case 'passwd':
-    case 'upsc':
-    case 'auth-admin':
-      try {
-        if (args.command === 'authsrv') return await authsrvCommand(args);
-        if (args.command === 'auth-admin') return await authAdminCommand(args);
-        if (args.command === 'fsd') return await fsdCommand(args);
-        if (args.command === 'client-cert') return await clientCertCommand(args);
-        if (args.command === 'ca') return await caCommand(args);
-        if (args.command === 'user') return await userCommand(args);
-        if (args.command === 'log') return await logCommand(args);
-        return await authClientCommand(args);
-      } catch (err) {
-        if (err instanceof ConfigError) {
-          process.stderr.write(`walnut: configuration: ${err.message}\n`);
-          return EXIT.config;
-        }
-        if (err instanceof CliError) {
-          const what = args.command === 'auth-ping' ? 'auth ping' : args.command === 'auth-admin' ? args.action.replace('-', ' ') : args.command;
-          process.stderr.write(`walnut: ${what}: ${err.message}\n`);
-          return err.exitCode;
-        }
-        throw err;
-      }
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`walnut: ${err.message}\nTry 'walnut help ${command.name}'.\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr.write(`walnut: configuration: ${err.message}\n`);
+      return EXIT.config;
+    }
+    if (err instanceof CliError) {
+      io.stderr.write(`walnut: ${label(command, rest)}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
   }
 }
 

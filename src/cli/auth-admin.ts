@@ -1,28 +1,54 @@
 // `walnut auth status | unlock NAME` and `walnut speaksfor show | allow | deny | clear`: administration of the
 // authentication server over its admin socket (src/authsrv/admin.ts). Run as root or as the AS's user.
-import { EXIT, type AuthAdminArgs } from './args.ts';
-import { CliError } from './user.ts';
-import { loadConfig } from './serve.ts';
-import { authPaths } from '../authsrv/paths.ts';
-import { AdminUnavailableError, adminRequest, connectAdmin } from '../authsrv/admin-client.ts';
+import { CliError, EXIT, HelpRequest, UsageError, type Command } from './command.ts';
+import { DATA_FOLDER_OPTIONS, dataFolderArgs, optionsHelp, parseOptions } from './options.ts';
+import { adminSocketFor } from './data-folder.ts';
+import { AUTH_PING_OPTIONS, parseAuthClientArgs, runAuthClient } from './auth-client.ts';
+import { adminRequest } from '../authsrv/admin-client.ts';
 import type { AdminReply, AdminRequest } from '../authsrv/admin.ts';
 import { SpeaksForError, formatSpeaksFor, parseSpeaksFor, type SpeaksForEntry } from '../authsrv/speaksfor.ts';
 import { showName } from '../auth/bytes.ts';
 
-export async function authAdminCommand(args: AuthAdminArgs, out: NodeJS.WritableStream = process.stdout): Promise<number> {
-  const config = loadConfig({
-    command: 'serve',
-    listen: [],
-    ...(args.config === undefined ? {} : { config: args.config }),
-    ...(args.data === undefined ? {} : { data: args.data }),
-  });
-  let socket;
-  try {
-    socket = await connectAdmin(authPaths(config).adminSocket);
-  } catch (err) {
-    if (err instanceof AdminUnavailableError) throw new CliError(err.message);
-    throw err;
+export interface AuthAdminArgs {
+  action: 'status' | 'unlock' | 'speaksfor-show' | 'speaksfor-allow' | 'speaksfor-deny' | 'speaksfor-clear';
+  name?: string;
+  /** speaks-for: the speaker (hostid) and the user it may (not) speak for */
+  hostid?: string;
+  config?: string;
+  data?: string;
+}
+
+/** Pure: `walnut auth status | unlock NAME` (auth ping is a ticket client: parseAuthClientArgs). */
+export function parseAuthAdminArgs(action: 'status' | 'unlock', argv: readonly string[]): AuthAdminArgs {
+  const o = parseOptions(`auth ${action}`, argv, DATA_FOLDER_OPTIONS);
+  const out: AuthAdminArgs = { action, ...dataFolderArgs(o) };
+  if (action === 'unlock') {
+    if (o.positional.length !== 1) throw new UsageError('auth unlock: name one user');
+    out.name = o.positional[0]!;
+  } else if (o.positional.length > 0) throw new UsageError(`auth status: unexpected argument "${o.positional[0]}"`);
+  return out;
+}
+
+const SPEAKSFOR_COUNTS: Record<string, number> = { show: 0, allow: 2, deny: 2, clear: 1 };
+
+/** Pure: the words after `walnut speaksfor`. */
+export function parseSpeaksForArgs(argv: readonly string[]): AuthAdminArgs {
+  const [action, ...rest] = argv;
+  if (action === undefined || action === '--help' || action === '-h') throw new HelpRequest();
+  const o = parseOptions(`speaksfor ${action}`, rest, DATA_FOLDER_OPTIONS);
+  const count = SPEAKSFOR_COUNTS[action];
+  if (count === undefined) throw new UsageError(`unknown speaksfor command "${action}" (one of: show, allow, deny, clear)`);
+  if (o.positional.length !== count) {
+    throw new UsageError(`speaksfor ${action}: ${count === 0 ? 'takes no argument' : count === 1 ? 'name the speaker (hostid)' : 'name the speaker (hostid) and the user (or * for allow)'}`);
   }
+  const out: AuthAdminArgs = { action: `speaksfor-${action}` as AuthAdminArgs['action'], ...dataFolderArgs(o) };
+  if (count >= 1) out.hostid = o.positional[0]!;
+  if (count === 2) out.name = o.positional[1]!;
+  return out;
+}
+
+export async function runAuthAdmin(args: AuthAdminArgs, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+  const socket = await adminSocketFor(args);
   const ask = async (req: AdminRequest): Promise<Extract<AdminReply, { ok: true }>> => {
     const reply = await adminRequest(socket, req);
     if (!reply.ok) throw new CliError(reply.error);
@@ -80,3 +106,35 @@ export async function authAdminCommand(args: AuthAdminArgs, out: NodeJS.Writable
     socket.destroy();
   }
 }
+
+export const authCommand: Command = {
+  name: 'auth',
+  summary: 'the authentication server: log in with a ticket (ping), its status, end a lockout',
+  usage: ['auth ping --server HOST[:PORT] --user NAME [--as USER] [--password-stdin]', 'auth status | unlock NAME [--config FILE] [--data DIR]'],
+  details: `Actions:
+  ping                 log into a NUT server with a ticket (mutual authentication; the password never leaves
+                       this machine) and print the authenticated user; exit 0 on success
+  status               the auth domain, users with keys, locked-out names (on this box, as root or the AS user)
+  unlock               end a lockout now
+
+ping options:
+${optionsHelp(AUTH_PING_OPTIONS)}
+
+status and unlock options:
+${optionsHelp(DATA_FOLDER_OPTIONS)}`,
+  run: async (argv, io) => {
+    const [action, ...rest] = argv;
+    if (action === 'ping') return runAuthClient(parseAuthClientArgs('auth-ping', rest), io);
+    if (action === 'status' || action === 'unlock') return runAuthAdmin(parseAuthAdminArgs(action, rest), io.stdout);
+    if (action === undefined || action === '--help' || action === '-h') throw new HelpRequest();
+    throw new UsageError(`unknown auth command "${action}" (one of: ping, status, unlock)`);
+  },
+};
+
+export const speaksforCommand: Command = {
+  name: 'speaksfor',
+  summary: 'who may hold tickets naming someone else (Plan 9 speaks-for, ndb syntax; a deny wins)',
+  usage: ['speaksfor show | allow HOSTID USER|* | deny HOSTID USER | clear HOSTID [--config FILE] [--data DIR]'],
+  details: `Options:\n${optionsHelp(DATA_FOLDER_OPTIONS)}`,
+  run: (argv, io) => runAuthAdmin(parseSpeaksForArgs(argv), io.stdout),
+};

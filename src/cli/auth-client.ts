@@ -3,256 +3,83 @@
 // §7.5): the password derives the key here and never leaves this process. The server's TLS certificate is not
 // what they trust: the Finished tags bind the TLS exporter, so a man in the middle of the TLS connection (who
 // would have to be a different TLS endpoint on each side) makes authentication fail.
-import * as net from 'node:net';
-import * as tls from 'node:tls';
-import type { Readable, Writable } from 'node:stream';
 import type { ReadStream } from 'node:tty';
-import { EXIT, type AuthClientArgs } from './args.ts';
-import { CliError, PasswordTooLongError, promptPassword } from './user.ts';
+import { CliError, EXIT, UsageError, processIo, type CliIo, type Command } from './command.ts';
+import { optionsHelp, parseOptions, type OptionSpec } from './options.ts';
+import { askPasswords } from './password-input.ts';
+import { NutLineClient, RefusedError, choose, exchange, p9any, ticketLogin, words } from './ticket-client.ts';
 import { AuthError } from '../authsrv/errors.ts';
-import { ClientAuth, PasswdClient, choiceFor, chooseFromOffer } from '../authsrv/mutual.ts';
-import { CHUNK } from '../nut/auth-command.ts';
-import { quote } from '../nut/encode.ts';
-import { tokenizeLine } from '../nut/tokenizer.ts';
-import { MAX_PASSWORD_BYTES, passwordProblem } from '../auth/bytes.ts';
+import { PasswdClient, choiceFor, chooseFromOffer } from '../authsrv/mutual.ts';
+import { nameProblem, passwordProblem } from '../auth/bytes.ts';
+import { parseHostPort, type HostPort } from '../util/host-port.ts';
 
-const TIMEOUT_MS = 30_000;
+export type AuthClientCommand = 'auth-ping' | 'passwd' | 'upsc';
 
-/** A NUT connection that sends one line and reads its reply lines. */
-export class NutLineClient {
-  #socket: net.Socket;
-  #buffer = '';
-  #waiting: (() => void) | undefined;
-  #closed = false;
-
-  private constructor(socket: net.Socket) {
-    this.#socket = socket;
-    this.#listen(socket);
-  }
-
-  static connect(host: string, port: number): Promise<NutLineClient> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ host, port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new CliError(`cannot connect to ${host}:${port}: timed out`));
-      }, TIMEOUT_MS);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        s.off('error', onError);
-        resolve(new NutLineClient(s));
-      });
-      const onError = (err: NodeJS.ErrnoException): void => {
-        clearTimeout(timer);
-        reject(new CliError(`cannot connect to ${host}:${port}: ${err.code ?? err.message}`));
-      };
-      s.once('error', onError);
-    });
-  }
-
-  #listen(s: net.Socket): void {
-    s.setEncoding('latin1');
-    s.on('data', (d: string) => {
-      this.#buffer += d;
-      if (this.#buffer.length > 1 << 20) s.destroy(); // no honest reply is this long
-      this.#waiting?.();
-    });
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      this.#closed = true;
-      this.#waiting?.();
-    });
-  }
-
-  async readLine(): Promise<string> {
-    const deadline = Date.now() + TIMEOUT_MS;
-    for (;;) {
-      const lf = this.#buffer.indexOf('\n');
-      if (lf >= 0) {
-        const line = this.#buffer.slice(0, lf);
-        this.#buffer = this.#buffer.slice(lf + 1);
-        return line;
-      }
-      if (this.#closed) throw new CliError('the server closed the connection');
-      const left = deadline - Date.now();
-      if (left <= 0) throw new CliError('the server did not answer in time');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiting = () => {
-          clearTimeout(timer);
-          this.#waiting = undefined;
-          resolve();
-        };
-      });
-    }
-  }
-
-  send(line: string): void {
-    this.#socket.write(line + '\n', 'latin1');
-  }
-
-  async request(line: string): Promise<string> {
-    this.send(line);
-    return this.readLine();
-  }
-
-  /** STARTTLS when the server offers it; the TLS exporter for channel binding, or undefined in clear. */
-  async startTls(host: string): Promise<Uint8Array | undefined> {
-    const reply = await this.request('STARTTLS');
-    if (reply !== 'OK STARTTLS') return undefined; // ERR FEATURE-NOT-CONFIGURED: the server has no TLS
-    const raw = this.#socket;
-    raw.removeAllListeners('data');
-    raw.removeAllListeners('close');
-    const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-      const s = tls.connect({
-        socket: raw,
-        // trust comes from the ticket exchange bound to this channel, not from the certificate (see above)
-        rejectUnauthorized: false,
-        minVersion: 'TLSv1.2',
-        ...(net.isIP(host) ? {} : { servername: host }),
-      });
-      s.once('secureConnect', () => resolve(s));
-      s.once('error', (err) => reject(new CliError(`TLS: ${err.message}`)));
-    });
-    this.#socket = secure;
-    this.#listen(secure);
-    return new Uint8Array(secure.exportKeyingMaterial(32, 'EXPORTER-dp9r1', Buffer.alloc(0)));
-  }
-
-  close(): void {
-    if (!this.#closed) this.send('LOGOUT');
-    this.#socket.end();
-  }
-
-  destroy(): void {
-    this.#socket.destroy();
-  }
+/** `walnut auth ping`, `walnut passwd`, `walnut upsc`. */
+export interface AuthClientArgs {
+  command: AuthClientCommand;
+  server: HostPort;
+  user: string;
+  /** auth ping / upsc: be this user on the server, speaking for it (speaks-for must allow it) */
+  as?: string;
+  /** upsc: the UPS name and optional variable */
+  ups?: string;
+  variable?: string;
+  passwordStdin: boolean;
 }
 
-/** Words of a reply line; an `ERR` line becomes a failure naming it. */
-function words(line: string): string[] {
-  const ev = tokenizeLine(line);
-  if (ev.kind !== 'line') throw new CliError(`unreadable reply: ${JSON.stringify(line.slice(0, 80))}`);
-  if (ev.words[0] === 'ERR') throw new RefusedError(ev.words[1] ?? 'UNKNOWN');
-  return ev.words;
+const SERVER: OptionSpec = { flag: '--server', value: 'HOST[:PORT]', help: 'the walnut NUT server (port 3493 by default)' };
+const USER: OptionSpec = { flag: '--user', value: 'NAME', help: 'who you are' };
+const AS: OptionSpec = { flag: '--as', value: 'USER', help: 'be USER on the server, if speaks-for lets NAME speak for USER' };
+const STDIN: OptionSpec = { flag: '--password-stdin', help: 'read the password(s) from the first line(s) of stdin' };
+const CLIENT_OPTIONS: Record<AuthClientCommand, readonly OptionSpec[]> = {
+  'auth-ping': [SERVER, USER, AS, STDIN],
+  passwd: [SERVER, USER, STDIN],
+  upsc: [USER, AS, STDIN],
+};
+
+/** HOST, HOST:PORT, [V6] or [V6]:PORT; the NUT port by default. */
+export function parseServerAddress(where: string, text: string): HostPort {
+  const hp = parseHostPort(text, { defaultPort: 3493 });
+  if (!hp) throw new UsageError(`${where}: --server takes HOST[:PORT], not "${text}"`);
+  return hp;
 }
 
-class RefusedError extends CliError {
-  readonly code: string;
-  constructor(code: string) {
-    super(`the server answered ERR ${code}`);
-    this.code = code;
+/** Pure: the words after `walnut auth ping`, `walnut passwd` or `walnut upsc`. */
+export function parseAuthClientArgs(command: AuthClientCommand, argv: readonly string[]): AuthClientArgs {
+  const where = command === 'auth-ping' ? 'auth ping' : command;
+  const o = parseOptions(where, argv, CLIENT_OPTIONS[command]);
+  const user = o.values.get('--user');
+  if (user === undefined) throw new UsageError(`${where}: --user NAME is needed`);
+  const problem = nameProblem(Buffer.from(user, 'utf8'));
+  if (problem) throw new UsageError(`${where}: ${problem}`);
+  const out: AuthClientArgs = { command, user, passwordStdin: o.flags.has('--password-stdin'), server: { host: '127.0.0.1', port: 3493 } };
+  const as = o.values.get('--as');
+  if (as !== undefined) {
+    const asProblem = nameProblem(Buffer.from(as, 'utf8'));
+    if (asProblem) throw new UsageError(`${where}: --as: ${asProblem}`);
+    out.as = as;
   }
-}
-
-/** Sends a message as `AUTH MORE` chunks and a last `AUTH <command>` line; reads the reply message. */
-async function exchange(c: NutLineClient, command: string, message: Uint8Array, replyWord: string): Promise<Uint8Array> {
-  for (let off = 0; ; off += CHUNK) {
-    const piece = Buffer.from(message.subarray(off, off + CHUNK)).toString('base64url');
-    if (off + CHUNK < message.length) {
-      const ok = words(await c.request(`AUTH MORE ${piece}`));
-      if (ok.join(' ') !== 'OK MORE') throw new CliError(`unexpected reply to AUTH MORE: ${ok.join(' ')}`);
-      continue;
-    }
-    c.send(`AUTH ${command} ${piece}`);
-    break;
+  if (command === 'upsc') {
+    const [target, variable, extra] = o.positional;
+    if (target === undefined) throw new UsageError('upsc: name the UPS as UPS@HOST[:PORT]');
+    if (extra !== undefined) throw new UsageError(`upsc: unexpected argument "${extra}"`);
+    const at = target.indexOf('@');
+    if (at <= 0) throw new UsageError(`upsc: name the UPS as UPS@HOST[:PORT], not "${target}"`);
+    out.ups = target.slice(0, at);
+    out.server = parseServerAddress(where, target.slice(at + 1));
+    if (variable !== undefined) out.variable = variable;
+  } else {
+    const server = o.values.get('--server');
+    if (server === undefined) throw new UsageError(`${where}: --server HOST[:PORT] is needed`);
+    out.server = parseServerAddress(where, server);
+    if (o.positional.length > 0) throw new UsageError(`${where}: unexpected argument "${o.positional[0]}"`);
   }
-  const parts: Buffer[] = [];
-  for (;;) {
-    const w = words(await c.readLine());
-    if (w[0] !== 'AUTH' || w.length !== 3) throw new CliError(`unexpected reply: ${w.join(' ').slice(0, 80)}`);
-    parts.push(Buffer.from(w[2]!, 'base64url'));
-    if (w[1] === 'MORE') continue;
-    if (w[1] !== replyWord) throw new CliError(`unexpected reply: AUTH ${w[1]}`);
-    return new Uint8Array(Buffer.concat(parts));
-  }
-}
-
-/** p9any over NUT: the offer, and our choice sent back. */
-async function p9any(c: NutLineClient): Promise<string> {
-  const w = words(await c.request('AUTH P9ANY'));
-  if (w[0] !== 'AUTH' || w[1] !== 'OFFER' || w.length !== 3) throw new CliError('the server does not offer ticket authentication (AUTH P9ANY)');
-  return w[2]!;
-}
-
-async function choose(c: NutLineClient, choice: string): Promise<void> {
-  const ok = words(await c.request(`AUTH CHOOSE ${quote(choice)}`));
-  if (ok[0] !== 'OK') throw new CliError('p9any: the server refused our choice');
-}
-
-/** Mutual authentication on `c` (§7.5); the user the server now knows us as. */
-export async function ticketLogin(
-  c: NutLineClient,
-  user: Uint8Array,
-  password: Uint8Array,
-  exporter: Uint8Array | undefined,
-  speakFor?: Uint8Array,
-): Promise<string> {
-  const client = new ClientAuth({ user, password, ...(speakFor === undefined ? {} : { speakFor }) });
-  const offer = await p9any(c);
-  await choose(c, await client.choose(offer));
-  const start = await exchange(c, 'START', client.start(), 'DATA');
-  const r1 = await exchange(c, 'AS', client.asRequest(start), 'AS');
-  const r2 = await exchange(c, 'AS', client.asConfirm(r1), 'AS');
-  const finish = await exchange(c, 'FINISH', client.asTickets(r2), 'DATA');
-  const tag = client.finish(finish, exporter);
-  const done = words(await c.request(`AUTH CONFIRM ${Buffer.from(tag).toString('base64url')}`));
-  if (done[0] !== 'OK' || done[1] !== 'AUTH' || done.length !== 3) throw new CliError('the server did not confirm the login');
-  return done[2]!;
-}
-
-export interface AuthIo {
-  stdin: Readable;
-  stdout: Writable;
-  stderr: Writable;
-}
-
-/** Up to `count` lines of stdin as bytes (LF or CRLF stripped), each at most `max` bytes; reads no further. */
-export function readLines(input: Readable, count: number, max = MAX_PASSWORD_BYTES): Promise<Buffer[]> {
-  return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const limit = count * (max + 2);
-    const finish = (): void => {
-      input.off('data', onData);
-      input.off('end', finish);
-      input.pause();
-      input.destroy();
-      const lines: Buffer[] = [];
-      let rest = buf;
-      for (let i = 0; i < count; i++) {
-        const lf = rest.indexOf(0x0a);
-        let line = lf < 0 ? rest : rest.subarray(0, lf);
-        rest = lf < 0 ? Buffer.alloc(0) : rest.subarray(lf + 1);
-        if (line.at(-1) === 0x0d) line = line.subarray(0, -1);
-        if (line.length > max) return reject(new PasswordTooLongError());
-        lines.push(Buffer.from(line));
-        if (lf < 0) break;
-      }
-      resolve(lines);
-    };
-    const onData = (chunk: Buffer | string): void => {
-      buf = Buffer.concat([buf, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk]);
-      let lfs = 0;
-      for (const b of buf) if (b === 0x0a) lfs++;
-      if (lfs >= count || buf.length > limit) finish();
-    };
-    input.on('data', onData);
-    input.on('end', finish);
-  });
-}
-
-async function passwords(args: AuthClientArgs, io: AuthIo, prompts: string[]): Promise<Buffer[]> {
-  const tty = io.stdin as ReadStream;
-  if (args.passwordStdin || !tty.isTTY) {
-    const lines = await readLines(io.stdin, prompts.length);
-    if (lines.length < prompts.length || lines.some((l) => l.length === 0)) {
-      throw new CliError(`expected ${prompts.length === 1 ? 'the password' : `${prompts.length} lines (${prompts.join(', ')})`} on stdin`, EXIT.usage);
-    }
-    return lines;
-  }
-  const out: Buffer[] = [];
-  for (const p of prompts) out.push(await promptPassword(`${p}: `, tty, io.stderr));
   return out;
+}
+
+async function passwords(args: AuthClientArgs, io: CliIo, prompts: string[]): Promise<Buffer[]> {
+  return askPasswords(io, prompts, { fromStdin: args.passwordStdin, pipeOk: true, nonEmpty: true });
 }
 
 async function connect(args: AuthClientArgs): Promise<{ c: NutLineClient; exporter: Uint8Array | undefined }> {
@@ -271,7 +98,7 @@ function failure(err: unknown, what: string): never {
   throw err;
 }
 
-export async function authClientCommand(args: AuthClientArgs, io: AuthIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runAuthClient(args: AuthClientArgs, io: CliIo = processIo()): Promise<number> {
   const user = Buffer.from(args.user, 'utf8');
   if (args.command === 'passwd') return passwd(args, io, user);
   const [password] = await passwords(args, io, ['Password']);
@@ -295,7 +122,7 @@ export async function authClientCommand(args: AuthClientArgs, io: AuthIo = { std
 }
 
 /** `upsc`'s output: one variable's value, or every `name: value`. */
-async function upsc(c: NutLineClient, args: AuthClientArgs, io: AuthIo): Promise<number> {
+async function upsc(c: NutLineClient, args: AuthClientArgs, io: CliIo): Promise<number> {
   const ups = args.ups!;
   if (args.variable !== undefined) {
     const w = words(await c.request(`GET VAR ${ups} ${args.variable}`));
@@ -313,7 +140,7 @@ async function upsc(c: NutLineClient, args: AuthClientArgs, io: AuthIo): Promise
   return EXIT.ok;
 }
 
-async function passwd(args: AuthClientArgs, io: AuthIo, user: Buffer): Promise<number> {
+async function passwd(args: AuthClientArgs, io: CliIo, user: Buffer): Promise<number> {
   const tty = io.stdin as ReadStream;
   const interactive = !args.passwordStdin && tty.isTTY;
   const lines = await passwords(args, io, interactive ? ['Old password', 'New password', 'New password again'] : ['old password', 'new password']);
@@ -339,3 +166,29 @@ async function passwd(args: AuthClientArgs, io: AuthIo, user: Buffer): Promise<n
     c.close();
   }
 }
+
+export const passwdCommand: Command = {
+  name: 'passwd',
+  summary: 'change your password through a NUT server (the passwords never leave this machine)',
+  usage: ['passwd --server HOST[:PORT] --user NAME [--password-stdin]'],
+  details: `Asks for the old password and the new one twice on a terminal, or reads the first two lines of stdin
+(old, new). The authentication server's password change (docs/auth-protocol.md) carries only keys.
+
+Options:
+${optionsHelp(CLIENT_OPTIONS.passwd)}`,
+  run: (argv, io) => runAuthClient(parseAuthClientArgs('passwd', argv), io),
+};
+
+export const upscCommand: Command = {
+  name: 'upsc',
+  summary: "like NUT's upsc, over a ticket-authenticated session (STARTTLS when offered)",
+  usage: ['upsc --user NAME [--as USER] [--password-stdin] UPS@HOST[:PORT] [VAR]'],
+  details: `Prints one variable's value, or every variable as NAME: VALUE.
+
+Options:
+${optionsHelp(CLIENT_OPTIONS.upsc)}`,
+  run: (argv, io) => runAuthClient(parseAuthClientArgs('upsc', argv), io),
+};
+
+/** `walnut auth ping`'s options, for the auth command's help. */
+export const AUTH_PING_OPTIONS = CLIENT_OPTIONS['auth-ping'];

@@ -2,11 +2,12 @@
 // walnut's NUT server reaches it over the local socket, the CLI over the admin socket, NAS hosts over TCP 567
 // or relayed through NUT `AUTH AS`. Started by `walnut serve` (auth.server "spawn", one command for make run)
 // or as its own service under its own user (auth.server "connect", image/systemd/walnut-authsrv.service).
-import { chmodSync, existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import * as net from 'node:net';
 import { hostname } from 'node:os';
-import { EXIT, type AuthsrvArgs } from './args.ts';
-import { loadConfig } from './serve.ts';
+import { EXIT, type Command } from './command.ts';
+import { DATA_FOLDER_OPTIONS, dataFolderArgs, noPositional, optionsHelp, parseOptions, type OptionSpec } from './options.ts';
+import { loadConfig } from '../config/load.ts';
 import { ConfigError, parseListen } from '../config/config.ts';
 import { AddressList } from '../auth/address.ts';
 import { showBytes } from '../auth/bytes.ts';
@@ -50,14 +51,37 @@ function writeWhole(file: string, content: string, mode: number): void {
   renameSync(tmp, file);
 }
 
-export async function authsrvCommand(args: AuthsrvArgs): Promise<number> {
-  const config = loadConfig({
-    command: 'serve',
-    listen: [],
-    ...(args.config === undefined ? {} : { config: args.config }),
-    ...(args.data === undefined ? {} : { data: args.data }),
-    ...(args.logLevel === undefined ? {} : { logLevel: args.logLevel }),
-  });
+/** `walnut authsrv`: the authentication server (docs/auth-protocol.md), the only opener of the key database. */
+export interface AuthsrvArgs {
+  config?: string;
+  data?: string;
+  logLevel?: string;
+  /** started by `walnut serve`: exit when its stdin closes, say "ready" on fd 3 once it listens */
+  spawned: boolean;
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  ...DATA_FOLDER_OPTIONS,
+  { flag: '--log-level', value: 'LEVEL', help: 'debug, info, warn or error (default info)' },
+];
+/** --spawned is walnut serve's, not a person's: it is in no help text */
+const SPAWNED: OptionSpec = { flag: '--spawned', help: '' };
+
+/** Pure: the words after `walnut authsrv`. */
+export function parseAuthsrvArgs(argv: readonly string[]): AuthsrvArgs {
+  const o = parseOptions('authsrv', argv, [...OPTIONS, SPAWNED]);
+  noPositional('authsrv', o);
+  const out: AuthsrvArgs = { spawned: o.flags.has('--spawned'), ...dataFolderArgs(o) };
+  const level = o.values.get('--log-level');
+  if (level !== undefined) out.logLevel = level;
+  return out;
+}
+
+/** fd 3 of a spawned AS: the pipe serve waits on (src/appliance/auth-child.ts). */
+const READY_FD = 3;
+
+export async function runAuthsrv(args: AuthsrvArgs): Promise<number> {
+  const config = loadConfig(args);
   setLogLevel(config.logLevel as Level);
   setPackageAddonCacheDir(config.nativeCacheDir);
   const paths = authPaths(config);
@@ -138,6 +162,13 @@ export async function authsrvCommand(args: AuthsrvArgs): Promise<number> {
     }
   }
   log.info(`authentication server for domain ${domain}: ${store.userNames().length} user keys; local socket ${paths.socket}`);
+  if (args.spawned) {
+    try {
+      writeSync(READY_FD, 'ready\n');
+    } catch {
+      // a parent of an older walnut gave no readiness pipe: it does not wait for one
+    }
+  }
 
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
@@ -160,3 +191,15 @@ export async function authsrvCommand(args: AuthsrvArgs): Promise<number> {
   }
   return EXIT.ok;
 }
+
+export const authsrvCommand: Command = {
+  name: 'authsrv',
+  summary: 'run the authentication server: the only process that opens the key database',
+  usage: ['authsrv [--config FILE] [--data DIR] [--log-level LEVEL]'],
+  details: `The key database is <data>/auth/keys.db. walnut serve starts it by itself unless auth.server is
+"connect" (an image runs it as its own service and user).
+
+Options:
+${optionsHelp(OPTIONS)}`,
+  run: (argv) => runAuthsrv(parseAuthsrvArgs(argv)),
+};

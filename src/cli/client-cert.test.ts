@@ -7,12 +7,18 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { UsageError, helpText, parseArgs, type CaArgs, type ClientCertArgs } from './args.ts';
+import { CliError, HelpRequest, UsageError, commandHelp } from './command.ts';
 import {
-  DEFAULT_NSS_DB, caCommand, clientCertCommand, confQuote, formatCertificate, formatIssueReport, generatePassword, shellQuote,
-  type ClientCertIo,
+  DEFAULT_NSS_DB, caCommand, clientCertCommand, confQuote, formatCertificate, formatIssueReport, generatePassword, parseClientCertArgs, runCaExport,
+  runClientCert, shellQuote, type ClientCertArgs, type ClientCertIo,
 } from './client-cert.ts';
-import { CliError } from './user.ts';
+import { parseSingleAction } from './single-action.ts';
+
+/** The words after `walnut`, for the two commands of this file. */
+function parseArgs(argv: string[]): unknown {
+  const [command, ...rest] = argv;
+  return command === 'ca' ? parseSingleAction('ca', 'export', rest) : parseClientCertArgs(rest);
+}
 import { inspectCertificate } from '../tls/inspect.ts';
 
 function usageError(argv: string[], message: string | RegExp): void {
@@ -24,12 +30,12 @@ function usageError(argv: string[], message: string | RegExp): void {
 }
 
 test('client-cert issue takes a name, --out, --password-stdin, --nss-db, --host, --data and --config', () => {
-  assert.deepEqual(parseArgs(['client-cert', 'issue', 'nas-kitchen']), { command: 'client-cert', action: 'issue', name: 'nas-kitchen', passwordStdin: false });
+  assert.deepEqual(parseArgs(['client-cert', 'issue', 'nas-kitchen']), { action: 'issue', name: 'nas-kitchen', passwordStdin: false });
   assert.deepEqual(
     parseArgs(['client-cert', 'issue', 'NAS Küche "1"', '--out', '/tmp/o', '--password-stdin', '--nss-db=/etc/nut/db', '--host', '192.168.1.5', '--data', '/d', '--config', '/c.json']),
-    { command: 'client-cert', action: 'issue', name: 'NAS Küche "1"', out: '/tmp/o', passwordStdin: true, nssDb: '/etc/nut/db', host: '192.168.1.5', data: '/d', config: '/c.json' },
+    { action: 'issue', name: 'NAS Küche "1"', out: '/tmp/o', passwordStdin: true, nssDb: '/etc/nut/db', host: '192.168.1.5', data: '/d', config: '/c.json' },
   );
-  assert.deepEqual(parseArgs(['client-cert', 'issue', '--', '-dash']), { command: 'client-cert', action: 'issue', name: '-dash', passwordStdin: false });
+  assert.deepEqual(parseArgs(['client-cert', 'issue', '--', '-dash']), { action: 'issue', name: '-dash', passwordStdin: false });
 });
 
 test('client-cert issue refuses names an X.509 common name cannot carry, "/" and characters outside the BMP', () => {
@@ -55,36 +61,37 @@ test('client-cert issue checks --nss-db and --host, and never takes a password o
 });
 
 test('client-cert list takes no argument, and revoke one serial or name with an optional reason', () => {
-  assert.deepEqual(parseArgs(['client-cert', 'list', '--data', '/d']), { command: 'client-cert', action: 'list', passwordStdin: false, data: '/d' });
+  assert.deepEqual(parseArgs(['client-cert', 'list', '--data', '/d']), { action: 'list', passwordStdin: false, data: '/d' });
   usageError(['client-cert', 'list', 'x'], 'client-cert list: unexpected argument "x"');
   usageError(['client-cert', 'list', '--out', '/x'], 'client-cert list: unknown option "--out"');
   assert.deepEqual(parseArgs(['client-cert', 'revoke', '0A:1B', '--reason', 'box sold']), {
-    command: 'client-cert', action: 'revoke', name: '0A:1B', reason: 'box sold', passwordStdin: false,
+    action: 'revoke', name: '0A:1B', reason: 'box sold', passwordStdin: false,
   });
   usageError(['client-cert', 'revoke'], 'client-cert revoke: give the serial number or the name of the certificate');
   usageError(['client-cert', 'revoke', ''], 'client-cert revoke: the serial number or name is empty');
   usageError(['client-cert', 'revoke', 'n', '--reason', 'x'.repeat(201)], 'client-cert revoke: --reason is at most 200 characters');
   usageError(['client-cert', 'revoke', 'n', '--reason', 'a\nb'], 'client-cert revoke: --reason cannot contain control characters');
   usageError(['client-cert', 'renew', 'n'], 'unknown client-cert command "renew" (one of: issue, list, revoke)');
-  assert.deepEqual(parseArgs(['client-cert']), { command: 'help' });
-  assert.deepEqual(parseArgs(['client-cert', 'issue', '--help']), { command: 'help' });
+  assert.throws(() => parseArgs(['client-cert']), HelpRequest);
+  assert.throws(() => parseArgs(['client-cert', 'issue', '--help']), HelpRequest);
 });
 
 test('ca export takes --data and --config and nothing else', () => {
-  assert.deepEqual(parseArgs(['ca', 'export']), { command: 'ca', action: 'export' });
-  assert.deepEqual(parseArgs(['ca', 'export', '--data', '/d', '--config=/c']), { command: 'ca', action: 'export', data: '/d', config: '/c' });
+  assert.deepEqual(parseArgs(['ca', 'export']), {});
+  assert.deepEqual(parseArgs(['ca', 'export', '--data', '/d', '--config=/c']), { data: '/d', config: '/c' });
   usageError(['ca'], 'ca: expected "export"');
   usageError(['ca', 'import'], 'ca: expected "export", not "import"');
   usageError(['ca', 'export', 'x'], 'ca: unexpected argument "x"');
   usageError(['ca', 'export', '--out', 'x'], 'ca: unknown option "--out"');
 });
 
-test('the help text shows the client-cert and ca commands', () => {
-  const text = helpText('1.2.3');
+test('the help of client-cert and ca shows their synopses, actions and options', () => {
+  const text = commandHelp(clientCertCommand);
   assert.match(text, /walnut client-cert issue NAME \[--out DIR\] \[--password-stdin\] \[--nss-db DIR\] \[--host HOST\]/);
   assert.match(text, /walnut client-cert list \| revoke SERIAL\|NAME \[--reason TEXT\]/);
-  assert.match(text, /walnut ca export/);
-  assert.match(text, /client-cert revoke {3}revoke the certificate with that serial, or every certificate of that name/);
+  assert.match(text, /revoke {15}the certificate with that serial, or every certificate of that name/);
+  for (const flag of ['--out DIR', '--password-stdin', '--nss-db DIR', '--host HOST', '--reason TEXT', '--config FILE', '--data DIR']) assert.ok(text.includes(flag), flag);
+  assert.match(commandHelp(caCommand), /^Usage: walnut ca export/);
 });
 
 test('words are quoted for the shell only when needed, and for upsmon.conf with ", \\ and # escaped', () => {
@@ -189,8 +196,8 @@ function capture(input = ''): { io: ClientCertIo; out: () => string; err: () => 
 test('issuing in-process writes both files mode 0600, makes the identity on first use, and lists the certificate', async (t) => {
   const s = tempSetup(t);
   const c = capture('my p12 pässword\n');
-  const args: ClientCertArgs = { command: 'client-cert', action: 'issue', name: 'nas', out: s.out, passwordStdin: true, config: s.config };
-  assert.equal(await clientCertCommand(args, c.io), 0);
+  const args: ClientCertArgs = { action: 'issue', name: 'nas', out: s.out, passwordStdin: true, config: s.config };
+  assert.equal(await runClientCert(args, c.io), 0);
   for (const f of ['nas.pem', 'nas.p12']) assert.equal(statSync(join(s.out, f)).mode & 0o777, 0o600, f);
   assert.ok(existsSync(join(s.data, 'tls', 'ca.key')), 'the local CA was made');
   assert.doesNotMatch(c.out(), /pässword/);
@@ -200,14 +207,14 @@ test('issuing in-process writes both files mode 0600, makes the identity on firs
   assert.match(c.out(), new RegExp(`serial ${serial},`));
 
   const list = capture();
-  assert.equal(await clientCertCommand({ command: 'client-cert', action: 'list', passwordStdin: false, config: s.config }, list.io), 0);
+  assert.equal(await runClientCert({ action: 'list', passwordStdin: false, config: s.config }, list.io), 0);
   assert.match(list.out(), new RegExp(`^${serial} nas issued=\\S+ expires=\\S+ active\\n$`));
 
   let exported = '';
   const sink = new PassThrough();
   sink.on('data', (d: Buffer) => (exported += d.toString()));
-  const ca: CaArgs = { command: 'ca', action: 'export', config: s.config };
-  assert.equal(await caCommand(ca, sink), 0);
+  const ca = { config: s.config };
+  assert.equal(await runCaExport(ca, sink), 0);
   assert.equal(exported, readFileSync(join(s.data, 'tls', 'ca.pem'), 'utf8'));
 });
 
@@ -216,7 +223,7 @@ test('issuing refuses to overwrite a file and then issues nothing', async (t) =>
   writeFileSync(join(s.out, 'nas.p12'), 'mine');
   const c = capture();
   await assert.rejects(
-    clientCertCommand({ command: 'client-cert', action: 'issue', name: 'nas', out: s.out, passwordStdin: false, config: s.config }, c.io),
+    runClientCert({ action: 'issue', name: 'nas', out: s.out, passwordStdin: false, config: s.config }, c.io),
     (err: unknown) => err instanceof CliError && /nas\.p12 exists; nothing was issued/.test(err.message),
   );
   assert.equal(readFileSync(join(s.out, 'nas.p12'), 'utf8'), 'mine');
@@ -228,7 +235,7 @@ test('with a factory CA, issuing is refused before any file or record exists', a
   const s = tempSetup(t, { tls: { factory: { certificate: '/f/device.pem', key: '/f/device.key', ca: '/f/ca.pem' } } });
   const c = capture();
   await assert.rejects(
-    clientCertCommand({ command: 'client-cert', action: 'issue', name: 'nas', out: s.out, passwordStdin: false, config: s.config }, c.io),
+    runClientCert({ action: 'issue', name: 'nas', out: s.out, passwordStdin: false, config: s.config }, c.io),
     (err: unknown) => err instanceof CliError && /factory bundle, whose CA key is not on the unit/.test(err.message),
   );
   assert.deepEqual(readdirSync(s.out).sort(), ['walnut.json']);
@@ -240,7 +247,7 @@ test('an empty or non-UTF-8 PKCS#12 password on stdin is refused and nothing is 
     const c = capture();
     c.io.stdin = Readable.from([Buffer.from(input, 'latin1')]);
     await assert.rejects(
-      clientCertCommand({ command: 'client-cert', action: 'issue', name: 'nas', out: s.out, passwordStdin: true, config: s.config }, c.io),
+      runClientCert({ action: 'issue', name: 'nas', out: s.out, passwordStdin: true, config: s.config }, c.io),
       (err: unknown) => err instanceof CliError && message.test(err.message),
     );
   }

@@ -10,26 +10,95 @@ import { closeSync, fchmodSync, fsyncSync, ftruncateSync, openSync, unlinkSync, 
 import { basename, join, resolve } from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { EXIT, type CaArgs, type ClientCertArgs } from './args.ts';
-import { loadConfig } from './serve.ts';
-import { CliError, openDataFolder, readPasswordLine } from './user.ts';
+import { CliError, EXIT, UsageError, processIo, type CliIo, type Command } from './command.ts';
+import { DATA_FOLDER_OPTIONS, dataFolderArgs, noPositional, onePositional, optionsHelp, parseOptions, splitAction, type OptionSpec } from './options.ts';
+import { parseSingleAction } from './single-action.ts';
+import { openDataFolder } from './data-folder.ts';
+import { readPasswordLine } from './password-input.ts';
+import { loadConfig } from '../config/load.ts';
 import type { WalnutConfig } from '../config/config.ts';
 import { EventLog } from '../storage/event-log.ts';
 import { showBytes, showName } from '../auth/bytes.ts';
-import { ClientCertStore, type ClientCertificateRecord } from '../tls/client-certs.ts';
+import { ClientCertStore, MAX_REASON, clientNameProblem, type ClientCertificateRecord } from '../tls/client-certs.ts';
 import { IdentityError, loadIdentity, type TlsIdentity } from '../tls/identity.ts';
 import { inspectCertificate } from '../tls/inspect.ts';
 import { fromPem, toPem } from '../tls/pem.ts';
 import { writePkcs12 } from '../tls/pkcs12.ts';
 import type { IssuedCertificate } from '../tls/x509.ts';
 
-export interface ClientCertIo {
-  stdin: Readable;
-  stdout: Writable;
-  stderr: Writable;
+export type ClientCertIo = CliIo;
+
+export type ClientCertAction = 'issue' | 'list' | 'revoke';
+const CLIENT_CERT_ACTIONS: readonly ClientCertAction[] = ['issue', 'list', 'revoke'];
+
+/** `walnut client-cert ACTION ...`: TLS client certificates from walnut's CA (src/tls/client-certs.ts). */
+export interface ClientCertArgs {
+  action: ClientCertAction;
+  /** issue: the client's name (the subject CN); revoke: a serial number or a name */
+  name?: string;
+  config?: string;
+  data?: string;
+  /** issue: the folder NAME.pem and NAME.p12 go to (default: the current folder) */
+  out?: string;
+  /** issue: read the PKCS#12 password from the first line of stdin instead of generating one */
+  passwordStdin: boolean;
+  /** issue: the upsmon host's NSS database folder, for the printed commands and CERTPATH */
+  nssDb?: string;
+  /** issue: the host as the upsmon MONITOR line writes it, for CERTHOST (default: the unit's name) */
+  host?: string;
+  /** revoke: why, kept with the record */
+  reason?: string;
 }
 
-const processIo = (): ClientCertIo => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+const OUT: OptionSpec = { flag: '--out', value: 'DIR', help: 'issue: where NAME.pem and NAME.p12 go (default: the current folder)' };
+const P12_STDIN: OptionSpec = { flag: '--password-stdin', help: 'issue: the PKCS#12 password is the first line of stdin (else one is generated and printed once)' };
+const NSS_DB: OptionSpec = { flag: '--nss-db', value: 'DIR', help: 'issue: the upsmon host\'s NSS database, for the printed commands and CERTPATH (default /etc/nut/certdb)' };
+const HOST_OPTION: OptionSpec = { flag: '--host', value: 'HOST', help: "issue: the host as upsmon's MONITOR line writes it, for CERTHOST (default: this unit's name)" };
+const REASON: OptionSpec = { flag: '--reason', value: 'TEXT', help: 'revoke: why, kept with the record' };
+const CLIENT_CERT_OPTIONS: Record<ClientCertAction, readonly OptionSpec[]> = {
+  issue: [OUT, P12_STDIN, NSS_DB, HOST_OPTION],
+  list: [],
+  revoke: [REASON],
+};
+
+/** A host as a MONITOR line names it: a DNS name, an IPv4 address or an IPv6 address (bracketed or not). */
+const HOST = /^(?=.{1,253}$)[A-Za-z0-9._:%[\]-]+$/;
+
+/** Pure: the words after `walnut client-cert`. */
+export function parseClientCertArgs(argv: readonly string[]): ClientCertArgs {
+  const { action, rest } = splitAction('client-cert', argv, CLIENT_CERT_ACTIONS);
+  const where = `client-cert ${action}`;
+  const o = parseOptions(where, rest, [...DATA_FOLDER_OPTIONS, ...CLIENT_CERT_OPTIONS[action]]);
+  const out: ClientCertArgs = { action, passwordStdin: o.flags.has('--password-stdin'), ...dataFolderArgs(o) };
+  if (action === 'list') noPositional(where, o);
+  else {
+    const what = action === 'issue' ? "name the client (the certificate's common name)" : 'give the serial number or the name of the certificate';
+    const name = onePositional(where, o, what, 'one certificate at a time');
+    const problem = action === 'issue' ? clientNameProblem(name) : name === '' ? 'the serial number or name is empty' : undefined;
+    if (problem) throw new UsageError(`${where}: ${problem}`);
+    out.name = name;
+  }
+  const dir = o.values.get('--out');
+  if (dir !== undefined) out.out = dir;
+  const nssDb = o.values.get('--nss-db');
+  if (nssDb !== undefined) {
+    // it goes into upsmon.conf, which keeps printable ASCII only, and upsmon runs from / as a daemon
+    if (!/^\/[\x20-\x7e]*$/.test(nssDb)) throw new UsageError(`${where}: --nss-db takes an absolute path in printable ASCII (it goes into upsmon.conf), not "${nssDb}"`);
+    out.nssDb = nssDb;
+  }
+  const host = o.values.get('--host');
+  if (host !== undefined) {
+    if (!HOST.test(host)) throw new UsageError(`${where}: --host takes a host name or address as the MONITOR line writes it, not "${host}"`);
+    out.host = host;
+  }
+  const reason = o.values.get('--reason');
+  if (reason !== undefined) {
+    if ([...reason].length > MAX_REASON) throw new UsageError(`${where}: --reason is at most ${MAX_REASON} characters`);
+    if (/[\x00-\x1f\x7f]/.test(reason)) throw new UsageError(`${where}: --reason cannot contain control characters`);
+    out.reason = reason;
+  }
+  return out;
+}
 
 /** Where the upsmon host keeps its NSS database when --nss-db is not given (the folder NUT's docs use). */
 export const DEFAULT_NSS_DB = '/etc/nut/certdb';
@@ -74,12 +143,7 @@ async function passwordFromStdin(stdin: Readable): Promise<string> {
 
 /** The config `serve` would read, without opening anything in the data folder. */
 function configOf(args: { config?: string; data?: string }): WalnutConfig {
-  return loadConfig({
-    command: 'serve',
-    listen: [],
-    ...(args.config === undefined ? {} : { config: args.config }),
-    ...(args.data === undefined ? {} : { data: args.data }),
-  });
+  return loadConfig(args);
 }
 
 /** The unit's identity as `serve` loads it: the factory bundle, else the local CA (made now if serve never ran). */
@@ -288,7 +352,7 @@ function revoke(args: ClientCertArgs, io: ClientCertIo): number {
   }
 }
 
-export async function clientCertCommand(args: ClientCertArgs, io: ClientCertIo = processIo()): Promise<number> {
+export async function runClientCert(args: ClientCertArgs, io: ClientCertIo = processIo()): Promise<number> {
   switch (args.action) {
     case 'issue':
       return issue(args, io);
@@ -308,7 +372,7 @@ export async function clientCertCommand(args: ClientCertArgs, io: ClientCertIo =
 }
 
 /** `walnut ca export`: the CA certificate(s), PEM, and nothing else on stdout. */
-export async function caCommand(args: CaArgs, stdout: Writable = process.stdout): Promise<number> {
+export async function runCaExport(args: { config?: string; data?: string }, stdout: Writable = process.stdout): Promise<number> {
   const { config, db } = openDataFolder(args, false);
   let pem: string;
   try {
@@ -321,3 +385,29 @@ export async function caCommand(args: CaArgs, stdout: Writable = process.stdout)
   await new Promise<void>((res, rej) => stdout.write(pem, (err) => (err ? rej(err) : res())));
   return EXIT.ok;
 }
+
+export const clientCertCommand: Command = {
+  name: 'client-cert',
+  summary: "TLS client certificates for upsmon and other clients, from walnut's own CA",
+  usage: ['client-cert issue NAME [--out DIR] [--password-stdin] [--nss-db DIR] [--host HOST]', 'client-cert list | revoke SERIAL|NAME [--reason TEXT]'],
+  details: `Actions:
+  issue                a certificate whose common name is NAME (rules of an X.509 CN, at most 64 characters,
+                       no "/"): writes NAME.pem (certificate, CA, private key) and NAME.p12 (PKCS#12 for NSS's
+                       pk12util, nickname NAME), mode 0600, then prints the NSS commands and the upsmon.conf
+                       lines to use. Needs the local CA's key: not available with a factory CA
+  list                 every certificate issued: serial, name, issued, expires, active|expired|revoked
+  revoke               the certificate with that serial, or every certificate of that name; the server
+                       refuses it from its next TLS handshake
+
+Options:
+${optionsHelp([...DATA_FOLDER_OPTIONS, OUT, P12_STDIN, NSS_DB, HOST_OPTION, REASON])}`,
+  run: (argv, io) => runClientCert(parseClientCertArgs(argv), io),
+};
+
+export const caCommand: Command = {
+  name: 'ca',
+  summary: 'print the CA certificate (PEM), for clients to trust or pin',
+  usage: ['ca export [--config FILE] [--data DIR]'],
+  details: `Options:\n${optionsHelp(DATA_FOLDER_OPTIONS)}`,
+  run: (argv, io) => runCaExport(parseSingleAction('ca', 'export', argv), io.stdout),
+};

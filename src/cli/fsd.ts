@@ -1,13 +1,15 @@
 // `walnut fsd clear`: the administrator's way out of the FSD latch (docs/nut-compat.md, "FSD and the shutdown
 // sequence"). It leaves a request in the database the running server reads every quarter second; the server
 // clears the latch, ends the sequence and records who asked in its event log.
-import { EXIT, type FsdArgs } from './args.ts';
-import { openDataFolder } from './user.ts';
+import { EXIT, type Command } from './command.ts';
+import { DATA_FOLDER_OPTIONS, optionsHelp } from './options.ts';
+import { parseSingleAction, type DataFolderArgs } from './single-action.ts';
+import { openDataFolder } from './data-folder.ts';
 import { Settings } from '../storage/settings.ts';
 import { EventLog } from '../storage/event-log.ts';
 import { CLEAR_REQUEST_KEY } from '../shutdown/orchestrator.ts';
 
-export async function fsdCommand(args: FsdArgs): Promise<number> {
+export async function runFsdClear(args: DataFolderArgs): Promise<number> {
   const { db } = openDataFolder(args, true);
   try {
     new Settings(db).set(CLEAR_REQUEST_KEY, String(Date.now()));
@@ -20,3 +22,15 @@ export async function fsdCommand(args: FsdArgs): Promise<number> {
     db.close();
   }
 }
+
+export const fsdCommand: Command = {
+  name: 'fsd',
+  summary: 'clear the forced-shutdown latch and end the shutdown sequence now',
+  usage: ['fsd clear [--config FILE] [--data DIR]'],
+  details: `The running server acts within a second; walnut also clears the latch by itself once the UPS has cycled
+and mains are back.
+
+Options:
+${optionsHelp(DATA_FOLDER_OPTIONS)}`,
+  run: (argv) => runFsdClear(parseSingleAction('fsd', 'clear', argv)),
+};

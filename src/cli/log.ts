@@ -3,9 +3,41 @@
 // events in batches once a second while the CLI writes at once, so row order can differ from time order, and
 // the newest second of a running server may not show yet.
 import type { Writable } from 'node:stream';
-import { EXIT, type LogArgs } from './args.ts';
-import { openDataFolder } from './user.ts';
+import { EXIT, UsageError, type Command } from './command.ts';
+import { DATA_FOLDER_OPTIONS, dataFolderArgs, noPositional, optionsHelp, parseOptions, type OptionSpec } from './options.ts';
+import { openDataFolder } from './data-folder.ts';
 import { clean } from '../util/log.ts';
+
+export interface LogArgs {
+  config?: string;
+  data?: string;
+  limit: number;
+  kind?: string;
+}
+
+const OPTIONS: readonly OptionSpec[] = [
+  ...DATA_FOLDER_OPTIONS,
+  { flag: '--limit', value: 'N', help: 'the newest N events (default 100)' },
+  { flag: '--kind', value: 'KIND', help: 'only events of this kind, e.g. login-failed' },
+];
+
+/** Pure: the words after `walnut log`. */
+export function parseLogArgs(argv: readonly string[]): LogArgs {
+  const o = parseOptions('log', argv, OPTIONS);
+  noPositional('log', o);
+  const out: LogArgs = { limit: 100, ...dataFolderArgs(o) };
+  const limit = o.values.get('--limit');
+  if (limit !== undefined) {
+    if (!/^[1-9]\d{0,6}$/.test(limit)) throw new UsageError(`log: --limit takes a number of events from 1 to 9999999, not "${limit}"`);
+    out.limit = Number(limit);
+  }
+  const kind = o.values.get('--kind');
+  if (kind !== undefined) {
+    if (!/^[a-z][a-z0-9-]{0,63}$/.test(kind)) throw new UsageError(`log: --kind takes an event kind such as login-failed, not "${kind}"`);
+    out.kind = kind;
+  }
+  return out;
+}
 
 interface Row {
   at: number;
@@ -22,7 +54,7 @@ export function formatEvent(e: Row): string {
   return line;
 }
 
-export async function logCommand(args: LogArgs, stdout: Writable = process.stdout): Promise<number> {
+export async function runLog(args: LogArgs, stdout: Writable = process.stdout): Promise<number> {
   const { db } = openDataFolder(args, true);
   try {
     const newest = 'ORDER BY at DESC, id DESC LIMIT ?';
@@ -38,3 +70,11 @@ export async function logCommand(args: LogArgs, stdout: Writable = process.stdou
     db.close();
   }
 }
+
+export const logCommand: Command = {
+  name: 'log',
+  summary: 'print the event log, newest last, one line per event: ISO-TIME KIND [SOURCE] [DETAIL]',
+  usage: ['log [--limit N] [--kind KIND] [--config FILE] [--data DIR]'],
+  details: `Options:\n${optionsHelp(OPTIONS)}`,
+  run: (argv, io) => runLog(parseLogArgs(argv), io.stdout),
+};

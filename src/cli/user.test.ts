@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import type { ReadStream } from 'node:tty';
-import { CliError, PasswordTooLongError, formatPrincipal, promptPassword, readPasswordLine } from './user.ts';
+import { CliError } from './command.ts';
+import { PasswordTooLongError, promptPassword, readPasswordLine, readPasswordLines } from './password-input.ts';
+import { formatPrincipal } from './user.ts';
 import { rolesFromUserConfig } from '../auth/roles.ts';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -38,6 +40,13 @@ test('a 10 MB password is refused after reading its first chunk, not the whole s
   await assert.rejects(readPasswordLine(huge), (err: unknown) => err instanceof PasswordTooLongError && /longer than 512 bytes/.test((err as Error).message));
   assert.ok(produced <= 256 * 1024, `read ${produced} bytes of ${total}`);
   assert.equal(huge.destroyed, true);
+});
+
+test('several lines of stdin are several passwords; fewer come back when stdin ends first', async () => {
+  assert.deepEqual(await readPasswordLines(Readable.from([utf8('old\r\nnew\nrest\n')]), 2), [utf8('old'), utf8('new')]);
+  assert.deepEqual(await readPasswordLines(Readable.from([utf8('only\n')]), 2), [utf8('only')]);
+  assert.deepEqual(await readPasswordLines(Readable.from([utf8('a\nb')]), 2), [utf8('a'), utf8('b')]);
+  await assert.rejects(readPasswordLines(Readable.from([utf8('ok\n'), Buffer.alloc(600, 0x61), utf8('\n')]), 2), PasswordTooLongError);
 });
 
 /** A stand-in terminal: a stream with setRawMode that records the mode. */

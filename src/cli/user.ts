@@ -1,183 +1,113 @@
 // `walnut user ...`: the principal database on the data folder `walnut serve` uses (same --config/--data
 // resolution). SQLite in WAL mode lets this process write while the server runs; the server reads the
 // database on every credential check, so a change applies to the next LOGIN/SET/INSTCMD without a reload.
-//
-// Passwords come from the terminal (asked twice, not echoed) or from the first line of stdin with
-// --password-stdin, never from argv (ps, shell history). They are bytes: what the terminal or the pipe
-// delivers, exactly, so a password with spaces, quotes, `#`, backslashes or UTF-8 is the one NUT clients send.
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+// Passwords go to the authentication server over its admin socket (src/cli/password-input.ts reads them).
+import type * as net from 'node:net';
+import { CliError, EXIT, UsageError, processIo, type CliIo, type Command } from './command.ts';
+import { DATA_FOLDER_OPTIONS, dataFolderArgs, onePositional, noPositional, optionsHelp, parseOptions, splitAction, type OptionSpec } from './options.ts';
+import { adminSocketFor, cliLogger, openDataFolder } from './data-folder.ts';
+import { askPasswords, promptPassword } from './password-input.ts';
 import type { ReadStream } from 'node:tty';
-import { EXIT, type UserArgs } from './args.ts';
-import { loadConfig } from './serve.ts';
-import type { WalnutConfig } from '../config/config.ts';
-import { openDatabase, StorageError, type Db } from '../storage/database.ts';
 import { EventLog } from '../storage/event-log.ts';
 import { Settings } from '../storage/settings.ts';
-import { AddonError } from '../native/addons.ts';
-import { MAX_PASSWORD_BYTES, passwordProblem, showBytes, showName } from '../auth/bytes.ts';
+import { nameProblem, passwordProblem, showBytes, showName } from '../auth/bytes.ts';
 import { PrincipalExistsError, PrincipalStore, type Principal, type RoleChange } from '../auth/principals.ts';
-import { describeRoles, noRoles, type Roles } from '../auth/roles.ts';
-import { authPaths } from '../authsrv/paths.ts';
-import { adminRequest, connectAdmin, AdminUnavailableError } from '../authsrv/admin-client.ts';
+import { describeRoles, noRoles, parseAction, parseInstcmd, parseUpsmon, type Action, type Roles, type UpsmonRole } from '../auth/roles.ts';
+import { adminRequest } from '../authsrv/admin-client.ts';
 import type { AdminRequest } from '../authsrv/admin.ts';
-import type * as net from 'node:net';
 import { migrateConfigUsers } from '../auth/config-migration.ts';
-import type { Logger } from '../util/log.ts';
 
-/** A command-line failure with its exit status; main prints `walnut: <message>`. */
-export class CliError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number = EXIT.failure) {
-    super(message);
-    this.name = 'CliError';
-    this.exitCode = exitCode;
-  }
+export type UserAction = 'add' | 'list' | 'remove' | 'passwd' | 'grant' | 'enable' | 'disable';
+const USER_ACTIONS: readonly UserAction[] = ['add', 'list', 'remove', 'passwd', 'grant', 'enable', 'disable'];
+
+/** `walnut user ACTION [NAME] [options]`. */
+export interface UserArgs {
+  action: UserAction;
+  /** as typed (UTF-8); stored as those bytes */
+  name?: string;
+  config?: string;
+  data?: string;
+  /** null: `none`, take the role away */
+  upsmon?: UpsmonRole | null;
+  actions?: Action[] | null;
+  /** lower case; 'all' for ALL */
+  instcmds?: string[] | null;
+  /** read the password from the first line of stdin instead of asking on the terminal */
+  passwordStdin: boolean;
 }
 
-export interface CliIo {
-  stdin: Readable;
-  stdout: Writable;
-  stderr: Writable;
+const UPSMON: OptionSpec = { flag: '--upsmon', value: 'ROLE', help: 'primary (LOGIN, PRIMARY, FSD), secondary (LOGIN), or none' };
+const ACTIONS: OptionSpec = { flag: '--actions', value: 'LIST', help: 'SET,FSD (upsd.users actions), or none' };
+const INSTCMDS: OptionSpec = { flag: '--instcmds', value: 'LIST', help: 'ALL or a comma-separated list of instant commands, or none' };
+const PASSWORD_STDIN: OptionSpec = { flag: '--password-stdin', help: 'read the password from the first line of stdin (else it is asked twice on the terminal)' };
+/** options each user action takes, beside --data and --config */
+const USER_OPTIONS: Record<UserAction, readonly OptionSpec[]> = {
+  add: [UPSMON, ACTIONS, INSTCMDS, PASSWORD_STDIN],
+  list: [],
+  remove: [],
+  passwd: [PASSWORD_STDIN],
+  grant: [UPSMON, ACTIONS, INSTCMDS],
+  enable: [],
+  disable: [],
+};
+
+function parseUpsmonOption(where: string, v: string): UpsmonRole | null {
+  if (v.toLowerCase() === 'none') return null;
+  const role = parseUpsmon(v);
+  if (!role) throw new UsageError(`${where}: --upsmon takes primary, secondary or none, not "${v}"`);
+  return role;
 }
 
-const processIo = (): CliIo => ({ stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
-
-/** Warnings only, as `walnut: ...` lines: a CLI run is not a server log. */
-function cliLogger(stderr: Writable): Logger {
-  const say = (m: string): void => void stderr.write(`walnut: ${m}\n`);
-  return { debug: () => undefined, info: () => undefined, warn: say, error: say };
-}
-
-/**
- * The config (as `serve` reads it) and the database in its data folder. Run as root on a data folder another
- * user owns (the service's `walnut`), it first becomes that user, so no file in it ends up owned by root and
- * unwritable for the server.
- */
-export function openDataFolder(args: { config?: string; data?: string }, mustExist: boolean): { config: WalnutConfig; db: Db } {
-  const config = loadConfig({
-    command: 'serve',
-    listen: [],
-    ...(args.config === undefined ? {} : { config: args.config }),
-    ...(args.data === undefined ? {} : { data: args.data }),
-  });
-  if (existsSync(config.dataDir) && process.getuid?.() === 0) {
-    const owner = statSync(config.dataDir);
-    if (owner.uid !== 0) {
-      process.setgroups!([owner.gid]); // root's supplementary groups go too
-      process.setgid!(owner.gid);
-      process.setuid!(owner.uid);
-    }
-  }
-  if (mustExist && !existsSync(join(config.dataDir, 'walnut.db'))) {
-    throw new CliError(`no database in ${config.dataDir} (has walnut served from it?)`);
-  }
-  try {
-    return { config, db: openDatabase(config.dataDir, config.nativeCacheDir) };
-  } catch (err) {
-    if (err instanceof StorageError || err instanceof AddonError) throw new CliError(err.message);
-    throw err;
-  }
-}
-
-export class PasswordTooLongError extends CliError {
-  constructor() {
-    super(`the password is longer than ${MAX_PASSWORD_BYTES} bytes (a NUT word's limit); nothing was changed`);
-  }
-}
-
-/**
- * The first line of `input` (LF, or CRLF, stripped), as bytes. Reads no further than the first line or
- * MAX_PASSWORD_BYTES + 2 bytes, whichever comes first, then stops reading: a 10 MB stream is refused after its
- * first chunk, never held in memory.
- */
-export function readPasswordLine(input: Readable, max = MAX_PASSWORD_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const done = (err: Error | undefined, value?: Buffer): void => {
-      if (settled) return;
-      settled = true;
-      input.off('data', onData);
-      input.off('end', onEnd);
-      input.off('error', onError);
-      input.pause();
-      input.destroy(); // nothing more is read; a writer still going gets EPIPE
-      if (err) reject(err);
-      else resolve(value!);
-    };
-    const finish = (): void => {
-      let line = Buffer.concat(parts);
-      if (line.at(-1) === 0x0d) line = line.subarray(0, -1);
-      if (line.length > max) done(new PasswordTooLongError());
-      else done(undefined, line);
-    };
-    const onData = (chunk: Buffer | string): void => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      const lf = bytes.indexOf(0x0a);
-      const take = lf >= 0 ? bytes.subarray(0, lf) : bytes;
-      // max bytes, plus room for the CR of a CRLF
-      if (size + take.length > max + 1) return done(new PasswordTooLongError());
-      parts.push(Buffer.from(take));
-      size += take.length;
-      if (lf >= 0) finish();
-    };
-    const onEnd = (): void => finish();
-    const onError = (err: Error): void => done(new CliError(`cannot read the password from stdin: ${err.message}`));
-    input.on('data', onData);
-    input.on('end', onEnd);
-    input.on('error', onError);
+function parseActionsOption(where: string, v: string): Action[] | null {
+  if (v.toLowerCase() === 'none') return null;
+  return v.split(',').map((word) => {
+    const a = parseAction(word);
+    if (!a) throw new UsageError(`${where}: --actions takes a comma-separated list of SET and FSD (or LOGIN, PRIMARY), or none; not "${word}"`);
+    return a;
   });
 }
 
-/** Asks on the terminal without echo: raw bytes until Enter; Backspace removes one UTF-8 character, Ctrl-U the
- *  line, Ctrl-C aborts. */
-export function promptPassword(prompt: string, input: ReadStream, output: Writable, max = MAX_PASSWORD_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const bytes: number[] = [];
-    let tooLong = false;
-    input.setRawMode(true); // before the prompt shows: an answer typed at once must not be echoed
-    output.write(prompt);
-    const done = (err: Error | undefined): void => {
-      input.off('data', onData);
-      input.setRawMode(false);
-      input.pause();
-      output.write('\n');
-      if (err) reject(err);
-      else if (tooLong) reject(new PasswordTooLongError());
-      else resolve(Buffer.from(bytes));
-    };
-    const onData = (chunk: Buffer | string): void => {
-      for (const b of typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk) {
-        if (b === 0x0d || b === 0x0a) return done(undefined);
-        if (b === 0x03) return done(new CliError('interrupted; nothing was changed', 130));
-        if (b === 0x04) {
-          if (bytes.length === 0) return done(new CliError('no password given; nothing was changed'));
-          return done(undefined);
-        }
-        if (b === 0x7f || b === 0x08) {
-          while (bytes.length > 0 && (bytes.at(-1)! & 0xc0) === 0x80) bytes.pop(); // continuation bytes
-          bytes.pop();
-        } else if (b === 0x15) bytes.length = 0;
-        else if (bytes.length <= max) bytes.push(b);
-        else tooLong = true;
-      }
-    };
-    input.on('data', onData);
-    input.resume();
+function parseInstcmdsOption(where: string, v: string): string[] | null {
+  if (v.toLowerCase() === 'none') return null;
+  const cmds = v.split(',').map((word) => {
+    const c = parseInstcmd(word);
+    if (!c) throw new UsageError(`${where}: --instcmds takes ALL, a comma-separated list of command names, or none; not "${word}"`);
+    return c;
   });
+  return cmds.includes('all') ? ['all'] : cmds;
+}
+
+/** Pure: the words after `walnut user`. */
+export function parseUserArgs(argv: readonly string[]): UserArgs {
+  const { action, rest } = splitAction('user', argv, USER_ACTIONS);
+  const where = `user ${action}`;
+  const o = parseOptions(where, rest, [...DATA_FOLDER_OPTIONS, ...USER_OPTIONS[action]]);
+  const out: UserArgs = { action, passwordStdin: o.flags.has('--password-stdin'), ...dataFolderArgs(o) };
+  if (action === 'list') noPositional(where, o);
+  else {
+    const name = onePositional(where, o, 'name the user', 'one user at a time');
+    const problem = nameProblem(Buffer.from(name, 'utf8'));
+    if (problem) throw new UsageError(`${where}: ${problem}`);
+    out.name = name;
+  }
+  const upsmon = o.values.get('--upsmon');
+  const actions = o.values.get('--actions');
+  const instcmds = o.values.get('--instcmds');
+  if (upsmon !== undefined) out.upsmon = parseUpsmonOption(where, upsmon);
+  if (actions !== undefined) out.actions = parseActionsOption(where, actions);
+  if (instcmds !== undefined) out.instcmds = parseInstcmdsOption(where, instcmds);
+  if (action === 'grant' && upsmon === undefined && actions === undefined && instcmds === undefined) {
+    throw new UsageError(`${where}: give --upsmon, --actions or --instcmds (each replaces that kind of role; none clears it)`);
+  }
+  return out;
 }
 
 async function newPassword(args: UserArgs, io: CliIo, name: Buffer): Promise<Buffer> {
   let password: Buffer;
-  if (args.passwordStdin) password = await readPasswordLine(io.stdin);
+  if (args.passwordStdin) [password] = (await askPasswords(io, ['Password'], { fromStdin: true, pipeOk: false })) as [Buffer];
   else {
-    const tty = io.stdin as ReadStream;
-    if (!tty.isTTY) throw new CliError('stdin is not a terminal: give --password-stdin to read the password from it', EXIT.usage);
-    password = await promptPassword(`Password for ${showName(name)}: `, tty, io.stderr);
-    const again = await promptPassword('Again: ', tty, io.stderr);
+    [password] = (await askPasswords(io, [`Password for ${showName(name)}`], { fromStdin: false, pipeOk: false })) as [Buffer];
+    const again = await promptPassword('Again: ', io.stdin as ReadStream, io.stderr);
     if (!password.equals(again)) throw new CliError('the passwords do not match; nothing was changed');
   }
   const problem = passwordProblem(password);
@@ -208,35 +138,19 @@ export function formatPrincipal(p: Principal): string {
   return `${showName(p.name)} ${p.status} ${describeRoles(p.roles)} created=${iso(p.createdAt)} updated=${iso(p.updatedAt)}`;
 }
 
-/** The AS's admin socket, connected before openDataFolder drops root (the socket is the AS user's, 0600). */
-async function adminFor(args: { config?: string; data?: string }, waitMs?: number): Promise<net.Socket> {
-  const config = loadConfig({
-    command: 'serve',
-    listen: [],
-    ...(args.config === undefined ? {} : { config: args.config }),
-    ...(args.data === undefined ? {} : { data: args.data }),
-  });
-  try {
-    return await connectAdmin(authPaths(config).adminSocket, waitMs);
-  } catch (err) {
-    if (err instanceof AdminUnavailableError) throw new CliError(err.message);
-    throw err;
-  }
-}
-
 async function ask(admin: net.Socket, req: AdminRequest): Promise<void> {
   const reply = await adminRequest(admin, req);
   if (!reply.ok) throw new CliError(`the authentication server refused: ${reply.error}`);
 }
 
-export async function userCommand(args: UserArgs, io: CliIo = processIo()): Promise<number> {
+export async function runUser(args: UserArgs, io: CliIo = processIo()): Promise<number> {
   const needsAs = args.action === 'add' || args.action === 'passwd' || args.action === 'remove';
-  const admin = needsAs ? await adminFor(args) : undefined;
+  const admin = needsAs ? await adminSocketFor(args) : undefined;
   // list: which users have a password at the AS, when it answers at once (a list must work without it)
   let keyed: Set<string> | undefined;
   if (args.action === 'list') {
     try {
-      const s = await adminFor(args, 500);
+      const s = await adminSocketFor(args, 500);
       try {
         const r = await adminRequest(s, { op: 'status' });
         if (r.ok) keyed = new Set(r.users ?? []);
@@ -247,7 +161,7 @@ export async function userCommand(args: UserArgs, io: CliIo = processIo()): Prom
       keyed = undefined;
     }
   }
-  const { config, db } = openDataFolder(args, false);
+  const { config, db } = openDataFolder(dataFolder(args), false);
   const events = new EventLog(db);
   try {
     const store = new PrincipalStore(db);
@@ -321,3 +235,34 @@ export async function userCommand(args: UserArgs, io: CliIo = processIo()): Prom
     db.close();
   }
 }
+
+const dataFolder = (a: UserArgs): { config?: string; data?: string } => ({
+  ...(a.config === undefined ? {} : { config: a.config }),
+  ...(a.data === undefined ? {} : { data: a.data }),
+});
+
+export const userCommand: Command = {
+  name: 'user',
+  summary: 'NUT users: names, roles and passwords on the data folder serve uses (changes apply at once)',
+  usage: [
+    'user add NAME [--upsmon primary|secondary] [--actions SET,FSD] [--instcmds ALL|CMD,CMD] [--password-stdin]',
+    'user passwd NAME [--password-stdin]',
+    'user grant NAME [--upsmon primary|secondary|none] [--actions SET,FSD|none] [--instcmds ALL|CMD,..|none]',
+    'user list | remove NAME | disable NAME | enable NAME',
+  ],
+  details: `Actions:
+  add                  create a user; NUT roles as in upsd.users
+  passwd               set a new password (the authentication server keeps it as a key)
+  grant                replace the roles given (none clears that kind); the others stay
+  list                 every user with status, roles and timestamps (no-password: none at the AS)
+  remove|disable|enable
+                       delete a user, or stop/allow its logins while keeping it
+
+Options:
+${optionsHelp([...DATA_FOLDER_OPTIONS, UPSMON, ACTIONS, INSTCMDS, PASSWORD_STDIN])}
+
+Passwords are never taken from the command line. Names (at most 64 bytes) and passwords (1 to 512 bytes, a NUT
+word) are byte strings: spaces, quotes, # and non-ASCII characters are kept exactly. add, passwd and remove
+need the authentication server running (walnut serve starts it).`,
+  run: (argv, io) => runUser(parseUserArgs(argv), io),
+};

@@ -148,12 +148,17 @@ test('users take the upsd.users roles of Appendix A', () => {
   assert.deepEqual(Object.keys(c.users), ['admin', 'monprimary', 'monsec', 'setonly', 'old']);
 });
 
+test('a config password follows the one password rule: any bytes, 1 to 512 of them', () => {
+  const c = apply({ users: { bob: { password: 'caf\u00e9 "#\\ x' }, eve: { password: 'x'.repeat(512) } } });
+  assert.equal(c.users.bob!.password, 'caf\u00e9 "#\\ x');
+  assert.equal(c.users.eve!.password.length, 512);
+});
+
 test('bad user entries are errors that name the user', () => {
   rejects({ users: { 'bad name': { password: 'x' } } }, /users\.bad name: invalid user name/);
   rejects({ users: { bob: {} } }, /users\.bob\.password/);
   rejects({ users: { bob: { password: '' } } }, /users\.bob\.password/);
-  rejects({ users: { bob: { password: 'caf\u00e9' } } }, /users\.bob\.password/);
-  rejects({ users: { bob: { password: 'x'.repeat(257) } } }, /users\.bob\.password/);
+  rejects({ users: { bob: { password: 'x'.repeat(513) } } }, /users\.bob\.password: a password is at most 512 bytes/);
   rejects({ users: { bob: { password: 'x', actions: ['shutdown'] } } }, /users\.bob\.actions\[0\]/);
   rejects({ users: { bob: { password: 'x', actions: 'SET' } } }, /users\.bob\.actions/);
   rejects({ users: { bob: { password: 'x', instcmds: ['load off'] } } }, /users\.bob\.instcmds\[0\]/);

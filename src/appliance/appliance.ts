@@ -1,0 +1,284 @@
+// The composition root: the running appliance built from one config object (docs/architecture.md). Each start
+// step registers how to close what it opened on one LIFO stack (src/util/teardown.ts), so a failure at any step
+// closes exactly what was opened, in reverse, and stop() is the same walk. Sockets, the HID handle, SQLite and
+// child processes all meet here and nowhere else.
+import { readFileSync } from 'node:fs';
+import { BUILD } from '../config/build-info.ts';
+import { ConfigError, parseListen, type WalnutConfig } from '../config/config.ts';
+import { DbAuthorizer } from '../auth/authorizer.ts';
+import { migrateConfigUsers } from '../auth/config-migration.ts';
+import { PrincipalStore } from '../auth/principals.ts';
+import { LoginThrottle } from '../auth/throttle.ts';
+import { LocalAuthClient } from '../authsrv/local-client.ts';
+import { authPaths } from '../authsrv/paths.ts';
+import { Driver } from '../device/driver.ts';
+import { HidrawFinder, loadHidAddon } from '../device/hidraw.ts';
+import { SimulatedUps, SimulatedUpsFinder } from '../device/simulated-ups.ts';
+import type { TransportFinder } from '../device/transport.ts';
+import { loadMdns } from '../mdns/addon.ts';
+import { announce } from '../mdns/announce.ts';
+import { AddonError } from '../native/addons.ts';
+import { NutServer, type NutTlsOptions } from '../nut/server.ts';
+import { TrackingTable } from '../nut/tracking.ts';
+import { ShutdownOrchestrator } from '../shutdown/orchestrator.ts';
+import { parseFixture, FixtureError } from '../simulate/fixture.ts';
+import { openDatabase, StorageError, type Db } from '../storage/database.ts';
+import { EventLog } from '../storage/event-log.ts';
+import { Settings } from '../storage/settings.ts';
+import { ClientCertStore } from '../tls/client-certs.ts';
+import { UpsModel } from '../ups/model.ts';
+import { logger } from '../util/log.ts';
+import { Teardown } from '../util/teardown.ts';
+import { describeAudit } from './audit.ts';
+import { AuthChildError, SpawnedAuthServer, type AuthChildCommand } from './auth-child.ts';
+import { ticketService } from './ticket-service.ts';
+import { tlsFor } from './tls-context.ts';
+
+const log = logger('walnut');
+
+/** A start step that failed for a reason outside the config (a port taken, a folder unusable): exit status 1. */
+export class StartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartError';
+  }
+}
+
+export interface ApplianceOptions {
+  /** how to start `walnut authsrv` when config.auth.server is "spawn" */
+  authServer: AuthChildCommand;
+}
+
+export interface Appliance {
+  /** the port of each NUT listener, in config.listen order */
+  readonly ports: readonly number[];
+  /** called when a signal starts the stop: the AS child gets the same signal and must not be restarted */
+  stopping(): void;
+  /** closes everything, newest first */
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the appliance; on any failure closes what it opened and rethrows (StartError, ConfigError). */
+export async function startAppliance(config: WalnutConfig, options: ApplianceOptions): Promise<Appliance> {
+  const teardown = new Teardown(log);
+  const state: { server?: NutServer; spawned?: SpawnedAuthServer } = {};
+  try {
+    const ports = await build(config, options, teardown, state);
+    return {
+      ports,
+      stopping: () => state.spawned?.stopping(),
+      stop: () => teardown.close(),
+    };
+  } catch (err) {
+    await teardown.close();
+    throw err;
+  }
+}
+
+async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardown, state: { server?: NutServer; spawned?: SpawnedAuthServer }): Promise<number[]> {
+  // 1. storage: the database and its event log
+  let db: Db;
+  try {
+    db = openDatabase(config.dataDir, config.nativeCacheDir);
+  } catch (err) {
+    if (err instanceof StorageError || err instanceof AddonError) throw new StartError(err.message);
+    throw err;
+  }
+  t.defer('database', () => void db.close());
+  const events = new EventLog(db);
+  t.defer('event log', () => events.close());
+  events.record('start', undefined, `walnut ${BUILD.version} (${BUILD.board})`);
+  t.defer('stop event', () => {
+    const c = state.server?.counters;
+    events.record('stop', undefined, c ? `served ${c.accepted} connections, ${c.requests} requests` : 'start failed');
+  });
+
+  // 2. accounts: roles in the principal database (config users move into it once); passwords are checked by
+  // the authentication server, its own process, which alone opens the key database
+  const paths = authPaths(config);
+  const asClient = new LocalAuthClient({ socketPath: paths.socket, keyFile: paths.serverKeyFile });
+  t.defer('authentication client', () => asClient.close());
+  const principals = new PrincipalStore(db);
+  await migrateConfigUsers(config.users, { store: principals, settings: new Settings(db), log, events });
+  const authorizer = await DbAuthorizer.create({
+    store: principals,
+    check: (name, password, source) => asClient.checkNutPassword(name, password, source),
+    throttle: new LoginThrottle(config.loginThrottle),
+    legacyClients: config.legacyClients,
+    events,
+  });
+
+  // 3. the UPS: its model, and the device that feeds it (USB through hidraw, or a simulated fixture)
+  const ups = await startUps(config, t, events);
+
+  // 4. TLS: the unit's identity
+  let tlsOptions: NutTlsOptions | undefined;
+  if (config.tls.enabled) {
+    try {
+      const certs = new ClientCertStore(db);
+      const context = tlsFor(config);
+      t.defer('certificate expiry check', context.stop);
+      tlsOptions = { ...context.options, isRevoked: (serial) => certs.isRevoked(serial) };
+    } catch (err) {
+      throw new StartError(`TLS: ${(err as Error).message}`);
+    }
+  } else {
+    log.warn('tls.enabled is false: STARTTLS answers FEATURE-NOT-CONFIGURED');
+  }
+
+  // 5. the NUT server and its listeners
+  const n = config.nut;
+  const server = new NutServer({
+    tls: tlsOptions,
+    context: {
+      transport: { clearCredentials: config.tls.clearCredentials || !config.tls.enabled, anonymousReads: config.tls.anonymousReads },
+      serverInfo: `walnut ${BUILD.version} - NUT protocol 1.3 server`,
+      serverVersion: BUILD.version,
+      findUps: (name) => (name.toLowerCase() === ups.name.toLowerCase() ? ups : undefined),
+      upsList: () => [ups],
+      authorizer,
+      tickets: ticketService(asClient),
+      tracking: new TrackingTable({ retentionMs: n.trackingRetentionSeconds * 1000, maxEntries: n.maxTrackingEntries }),
+    },
+    limits: {
+      idleTimeoutMs: n.idleTimeoutSeconds * 1000,
+      maxConnections: n.maxConnections,
+      outputHighWaterBytes: n.outputHighWaterBytes,
+      writeStallMs: n.writeStallSeconds * 1000,
+      maxPendingInputBytes: n.maxPendingInputBytes,
+    },
+    onConnection: (e) => events.record(e.kind, `${e.address}:${e.port}`, e.kind === 'disconnect' ? e.reason : undefined),
+    onAudit: (e) => {
+      const { kind, detail } = describeAudit(e);
+      if (kind === 'access-denied' || kind === 'cleartext-refused') log.warn(`${e.session.address}: access denied: ${detail}`);
+      else log.info(`${e.session.address}: ${detail}`);
+      events.record(kind, `${e.session.address}:${e.session.port}`, detail);
+    },
+  });
+  state.server = server;
+  t.defer('NUT server', () => server.close());
+  const ports: number[] = [];
+  for (const spec of config.listen) {
+    const { host, port } = parseListen(spec);
+    try {
+      ports.push((await listenDualStack(server, host, port)).port);
+    } catch (err) {
+      throw new StartError(`cannot listen: ${(err as Error).message}`);
+    }
+  }
+
+  // 6. walnut is the primary of its UPS: it sets FSD and commands the UPS when the policy says so. Before the AS:
+  // the shutdown policy never waits for anything that is not needed to keep the power safe.
+  startShutdown(config, t, { ups, db, events, server });
+
+  // 7. the AS comes up beside a server that already answers (credential checks wait for it): the fork and its
+  // start stay out of the time to the first answer
+  if (config.auth.server === 'spawn') {
+    const spawned = new SpawnedAuthServer(options.authServer);
+    state.spawned = spawned;
+    t.defer('authentication server', () => spawned.stop());
+    try {
+      await spawned.start();
+    } catch (err) {
+      if (err instanceof AuthChildError) throw new StartError(err.message);
+      throw err;
+    }
+  }
+
+  // 8. DNS-SD through avahi: LAN clients find walnut with no configuration; never in the way of serving
+  const announcement = await announce(config.mdns, ports[0]!, [ups.name], () => loadMdns(config.nativeCacheDir), logger('mdns'));
+  // goodbyes first: browsers drop walnut before its port closes
+  if (announcement) t.defer('mDNS announcement', () => announcement.stop());
+  return ports;
+}
+
+/** `*` on a kernel without IPv6: IPv4 only. */
+async function listenDualStack(server: NutServer, host: string, port: number): Promise<{ port: number }> {
+  try {
+    return await server.listen(host, port);
+  } catch (err) {
+    if (host === '::' && (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') return server.listen('0.0.0.0', port);
+    throw err;
+  }
+}
+
+async function startUps(config: WalnutConfig, t: Teardown, events: EventLog): Promise<UpsModel> {
+  let fixture;
+  if (config.ups.simulate !== undefined) {
+    try {
+      fixture = parseFixture(readFileSync(config.ups.simulate, 'utf8'));
+    } catch (err) {
+      const why = err instanceof FixtureError ? err.message : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+      throw new ConfigError(`--simulate ${config.ups.simulate}: ${why}`);
+    }
+  }
+  const ups = new UpsModel({
+    name: config.ups.name,
+    description: config.ups.description ?? (fixture ? `Simulated ${fixture.model}` : undefined),
+    maxAgeMs: config.nut.maxAgeSeconds * 1000,
+  });
+  ups.on('availability', (a) => {
+    const text = a === 'ok' ? 'data is fresh' : a === 'stale' ? 'data is stale' : 'driver not connected';
+    log.info(`UPS [${ups.name}]: ${text}`);
+    events.record('ups-availability', undefined, `${ups.name}: ${a}`);
+  });
+  // the latch itself, whoever moved it (the shutdown sequence, a NUT client's FSD, an administrator)
+  ups.on('fsd', (set) => events.record('fsd-latch', undefined, `${ups.name}: ${set ? 'set' : 'cleared'}`));
+
+  let finder: TransportFinder;
+  if (fixture) {
+    let simulated: SimulatedUps;
+    try {
+      simulated = new SimulatedUps(fixture, config.ups.simulation);
+    } catch (err) {
+      throw new ConfigError(`--simulate ${config.ups.simulate}: ${(err as Error).message}`);
+    }
+    t.defer('simulated UPS', () => simulated.stop());
+    log.info(`simulating ${fixture.model} as UPS [${ups.name}] (SIGUSR2 unplugs and replugs it)`);
+    const onUsr2 = (): void => (simulated.plugged ? simulated.unplug() : simulated.plug());
+    process.on('SIGUSR2', onUsr2);
+    t.defer('SIGUSR2 handler', () => void process.off('SIGUSR2', onUsr2));
+    finder = new SimulatedUpsFinder(simulated);
+  } else {
+    finder = new HidrawFinder({ vendorId: config.ups.vendorId, productId: config.ups.productId, serial: config.ups.serial });
+    try {
+      log.info(`USB HID through hidraw (hidapi ${await loadHidAddon()})`);
+    } catch (err) {
+      // keep serving (clients get DRIVER-NOT-CONNECTED) but say exactly what is missing
+      log.error(`cannot load the USB HID addon: ${(err as Error).message} (it needs libusb-1.0-0 and libudev1)`);
+    }
+  }
+  const driver = new Driver(ups, finder, { pollIntervalMs: config.ups.pollIntervalSeconds * 1000 });
+  t.defer('driver', () => driver.stop());
+  await driver.start();
+  const availabilityTimer = setInterval(() => ups.checkAvailability(), 1000);
+  availabilityTimer.unref();
+  t.defer('availability timer', () => clearInterval(availabilityTimer));
+  return ups;
+}
+
+function startShutdown(config: WalnutConfig, t: Teardown, deps: { ups: UpsModel; db: Db; events: EventLog; server: NutServer }): void {
+  if (!config.shutdown.enabled) {
+    log.warn('shutdown.enabled is false: walnut will not set FSD or shut the UPS down (another primary must)');
+    return;
+  }
+  const sd = config.shutdown;
+  const { ups, db, events, server } = deps;
+  const shutdown = new ShutdownOrchestrator(
+    {
+      policy: {
+        onBatteryLowBattery: sd.onBatteryLowBattery,
+        runtimeBelowSeconds: sd.runtimeBelowSeconds,
+        chargeBelowPercent: sd.chargeBelowPercent,
+        onBatteryForSeconds: sd.onBatteryForSeconds,
+      },
+      hostSyncSeconds: sd.hostSyncSeconds,
+      finalDelaySeconds: sd.finalDelaySeconds,
+      offDelaySeconds: sd.offDelaySeconds,
+      onDelaySeconds: sd.onDelaySeconds,
+    },
+    { ups, settings: new Settings(db), events, loggedIn: () => server.context.logins(ups.name).length },
+  );
+  t.defer('shutdown policy', () => shutdown.stop());
+  shutdown.start();
+}

@@ -1,0 +1,57 @@
+// The unit's TLS identity as the NUT server's TLS context (README "TLS"): TLS 1.2 minimum, AEAD only, client
+// certificates checked against the unit's CA, and a daily look at the certificate's expiry.
+import * as tls from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import type { WalnutConfig } from '../config/config.ts';
+import type { NutTlsOptions } from '../nut/server.ts';
+import { loadIdentity } from '../tls/identity.ts';
+import { logger } from '../util/log.ts';
+
+const log = logger('walnut');
+
+/** TLS 1.2 suites: forward-secret AEAD only (TLS 1.3's are all AEAD); ECDSA for the local identity, RSA for a
+ *  factory one. */
+const AEAD_TLS12 = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/** The unit's identity as a server TLS context: TLS 1.2 minimum, AEAD only, client certificates from its CA. */
+export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; stop: () => void } {
+  const identity = loadIdentity(config.dataDir, config.tls.factory);
+  if (identity.selfIssued) {
+    log.info(`TLS identity self-issued by this unit's own CA (clients pin it: walnut ca export); names ${identity.names.join(', ')}`);
+  } else {
+    log.info(`TLS identity from the factory bundle; names ${identity.names.join(', ')}`);
+  }
+  // watched at start and daily after: a certificate that runs out locks every CERTVERIFY client out
+  const checkExpiry = (): void => {
+    const days = Math.floor((identity.notAfter.getTime() - Date.now()) / 86_400_000);
+    if (days < 30) log.warn(`TLS certificate expires ${identity.notAfter.toISOString()} (${days} days)`);
+  };
+  checkExpiry();
+  const timer = setInterval(checkExpiry, 86_400_000);
+  timer.unref();
+  const secureContext = tls.createSecureContext({
+    key: identity.keyPem,
+    cert: identity.certChainPem,
+    ca: identity.caPem,
+    minVersion: 'TLSv1.2',
+    ciphers: AEAD_TLS12,
+    honorCipherOrder: true,
+  });
+  return {
+    options: {
+      secureContext,
+      clientCa: new X509Certificate(identity.caPem),
+      clientCertificates: config.tls.clientCertificates,
+      handshakeTimeoutMs: config.tls.handshakeTimeoutSeconds * 1000,
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
