@@ -1,6 +1,6 @@
 // walnut's entry point: one binary, several commands.
 import { EXIT, UsageError, helpText, parseArgs } from './cli/args.ts';
-import { BUILD } from './config/build-info.ts';
+import { BUILD } from './util/build-info.ts';
 import { serve } from './cli/serve.ts';
 import { CliError, userCommand } from './cli/user.ts';
 import { logCommand } from './cli/log.ts';

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { isSea } from 'node:sea';
 import { EXIT, type ServeArgs } from './args.ts';
-import { BUILD } from '../config/build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 import { ConfigError, applyConfigFile, defaultConfig, parseListen, type WalnutConfig } from '../config/config.ts';
 import { DbAuthorizer } from '../auth/authorizer.ts';
 import { showBytes, wordBytes } from '../auth/bytes.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, applyConfigFile, defaultConfig, parseListen } from './config.ts';
-import { BUILD } from './build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 
 type Parsed = Parameters<typeof applyConfigFile>[1];
 const apply = (parsed: unknown) => applyConfigFile(defaultConfig(), parsed as Parsed);

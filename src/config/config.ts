@@ -1,6 +1,6 @@
 // walnut's one configuration object. Precedence: built-in defaults (below, each explained), then the JSON
 // config file, then command-line flags. Unknown keys are errors, so a typo never silently means "default".
-import { BUILD } from './build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 import type { Level } from '../util/log.ts';
 import { parseCidr } from '../auth/address.ts';
 import { nameProblem, passwordProblem } from '../auth/bytes.ts';
