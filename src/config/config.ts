@@ -6,19 +6,10 @@ import { parseCidr } from '../auth/address.ts';
 import { nameProblem, passwordProblem } from '../auth/bytes.ts';
 import { DEFAULT_THROTTLE, type ThrottleOptions } from '../auth/throttle.ts';
 import { DEFAULT_LOCKOUT, type LockoutOptions } from '../authsrv/lockout.ts';
+import type { UserConfig } from '../auth/config-migration.ts';
+import type { MdnsConfig } from '../mdns/announce.ts';
 
-/** A `users` entry. At start each one is moved into the principal database once (src/auth/config-migration.ts);
- *  from then on the database is authoritative (`walnut user ...`) and the config password is not needed. */
-export interface UserConfig {
-  /** upsd.users `password`; turned into a verifier when moved into the database, never logged */
-  password: string;
-  /** upsd.users `actions`: SET, FSD (LOGIN and PRIMARY come from `upsmon`) */
-  actions?: string[];
-  /** upsd.users `instcmds`: command names, or ALL */
-  instcmds?: string[];
-  /** upsd.users `upsmon primary|secondary` (master/slave accepted) */
-  upsmon?: 'primary' | 'secondary' | 'master' | 'slave';
-}
+export type { MdnsConfig, UserConfig };
 
 /** An opt-in legacy NAS client (nut-protocol.md §9.1: Synology's monuser/secret and the like). Its fixed
  *  password works only from `from` and only as upsmon secondary: LOGIN, never PRIMARY, FSD, SET or INSTCMD.
@@ -129,14 +120,6 @@ export interface AuthConfig {
   listen: string[];
   /** confirmed failures per user name before a lock, and the lock's length (src/authsrv/lockout.ts) */
   lockout: LockoutOptions;
-}
-
-/** DNS-SD announcement through the system's avahi-daemon (issue 7). */
-export interface MdnsConfig {
-  /** false: announce nothing */
-  enabled: boolean;
-  /** the instance name LAN browsers show; unset: the host name (as NUT's own avahi service file, `%h`) */
-  name?: string;
 }
 
 export interface WalnutConfig {
