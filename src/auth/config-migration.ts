@@ -15,7 +15,8 @@ import type { EventSink } from './authorizer.ts';
  *  from then on the database is authoritative (`walnut user ...`) and the config password is not needed.
  *  Defined here, beside its one consumer, so that src/config imports accounts and never the reverse. */
 export interface UserConfig {
-  /** upsd.users `password`; turned into a verifier when moved into the database, never logged */
+  /** upsd.users `password`; turned into a verifier when moved into the database, never logged. The one
+   *  password rule applies (bytes.ts passwordProblem). */
   password: string;
   /** upsd.users `actions`: SET, FSD (LOGIN and PRIMARY come from `upsmon`) */
   actions?: string[];

@@ -324,7 +324,12 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
       if (!NAME.test(name)) throw new ConfigError(`${where}: invalid user name`);
       if (!isObject(entry)) throw new ConfigError(`${where}: expected an object`);
       expectKeys(where, entry, ['password', 'actions', 'instcmds', 'upsmon']);
-      const user: UserConfig = { password: str(`${where}.password`, entry.password, /^[\x20-\x7e]{1,256}$/) };
+      // the one password rule (src/auth/bytes.ts passwordProblem): 1 to 512 bytes of UTF-8, a NUT word's
+      // limit, without control characters; the same as legacyClients and `walnut user passwd`
+      const password = str(`${where}.password`, entry.password);
+      const passwordWhy = passwordProblem(Buffer.from(password, 'utf8'));
+      if (passwordWhy) throw new ConfigError(`${where}.password: ${passwordWhy}`);
+      const user: UserConfig = { password };
       if (entry.actions !== undefined) user.actions = strList(`${where}.actions`, entry.actions, /^(set|fsd|login|primary|master)$/i);
       if (entry.instcmds !== undefined) user.instcmds = strList(`${where}.instcmds`, entry.instcmds, NAME);
       if (entry.upsmon !== undefined) {
