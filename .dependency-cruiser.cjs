@@ -66,6 +66,13 @@ module.exports = {
       to: { path: `${TESTS}|^test/` },
     },
     {
+      name: 'no-dev-dependency-in-product',
+      severity: 'error',
+      comment: 'Product code uses only package.json dependencies: devDependencies are build and test tools, not part of walnut.',
+      from: { path: '^src/', pathNot: TESTS },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import the resolver cannot find is a broken graph: the check would be blind to it.',
@@ -117,7 +124,8 @@ module.exports = {
     // count `import type` too: a type-only import is still a dependency between layers
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|runtime|dist|out)/' },
+    // node_modules is not excluded (that would drop the edges to npm packages from the graph), only not followed
+    exclude: { path: '^(runtime|dist|out)/' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
