@@ -1,6 +1,7 @@
 # walnut build and test entry points. Two commands set everything up on a fresh Debian 12 (root, Node 20, npm 11):
 #   make run    build the x64 single executable and serve a simulated UPS on *:3493
-#   make test   install what the tests need (npm ci, Debian packages), build both binaries, run every test
+#   make test   install what the tests need (npm ci, Debian packages), check types and layer rules, build both
+#               binaries, run every test
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
@@ -15,7 +16,7 @@ MDNS_ARM64 := dist/addons/linux-arm64/dns_sd_bindings.node
 MDNS_DEPS  := build/mdns-addon.sh patches/mdns+2.7.2.patch node_modules/.package-lock.json
 FIXTURE    ?= test/fixtures/ups/apc-back-ups-bk650m2-ch.json
 
-.PHONY: all deps mdns-addon sea run test test-deps unit integration typecheck bench clean
+.PHONY: all deps mdns-addon sea run test test-deps unit integration typecheck depcheck bench clean
 
 all: sea
 
@@ -59,13 +60,18 @@ test-deps: deps
 typecheck: deps
 	npx tsc --noEmit -p .
 
+# the layer rules of docs/architecture.md (.dependency-cruiser.cjs): no file or folder import cycles, no inner
+# layer importing an outer one. dependency-cruiser 18 needs Node 22+, so the pinned Node runs it.
+depcheck: deps $(NODE24)
+	$(NODE24) node_modules/.bin/depcruise --config .dependency-cruiser.cjs src test bench build
+
 unit: test-deps $(NODE24)
 	$(NODE24) --test --test-reporter=spec 'src/**/*.test.ts'
 
 integration: test-deps sea
 	$(NODE24) --test --test-reporter=spec --test-concurrency=1 'test/**/*.test.ts'
 
-test: test-deps typecheck sea
+test: test-deps typecheck depcheck sea
 	$(NODE24) --test --test-reporter=spec --test-concurrency=1 'src/**/*.test.ts' 'test/**/*.test.ts'
 
 bench: sea

@@ -1,6 +1,6 @@
 // walnut's entry point: one binary, a table of commands. Each src/cli/<command>.ts owns its options, its help
 // and its run function; this file only finds the command and turns its errors into exit statuses.
-import { BUILD } from './config/build-info.ts';
+import { BUILD } from './util/build-info.ts';
 import { ConfigError } from './config/config.ts';
 import { CliError, EXIT, HelpRequest, UsageError, commandHelp, processIo, type Command } from './cli/command.ts';
 import { serveCommand } from './cli/serve.ts';

@@ -3,7 +3,7 @@
 // closes exactly what was opened, in reverse, and stop() is the same walk. Sockets, the HID handle, SQLite and
 // child processes all meet here and nowhere else.
 import { readFileSync } from 'node:fs';
-import { BUILD } from '../config/build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 import { ConfigError, parseListen, type WalnutConfig } from '../config/config.ts';
 import { DbAuthorizer } from '../auth/authorizer.ts';
 import { migrateConfigUsers } from '../auth/config-migration.ts';

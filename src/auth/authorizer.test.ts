@@ -13,7 +13,7 @@ import { PrincipalStore } from './principals.ts';
 import { LoginThrottle } from './throttle.ts';
 import { AddressList } from './address.ts';
 import { noRoles, rolesFromUserConfig } from './roles.ts';
-import type { Right } from '../nut/commands.ts';
+import type { Right } from './rights.ts';
 import { setLogSink } from '../util/log.ts';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');

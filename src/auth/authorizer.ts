@@ -1,6 +1,7 @@
-// The NUT credential check (the Authorizer of src/nut/commands.ts) over the principal database, with the
-// brute-force throttle and the opt-in legacy client entries. USERNAME and PASSWORD are accepted unchecked and
-// verified here when LOGIN, PRIMARY/MASTER, FSD, SET VAR or INSTCMD is attempted (nut-protocol.md §2.3, §4.1).
+// The NUT credential check (the Authorizer of src/auth/rights.ts, which src/nut/commands.ts asks) over the
+// principal database, with the brute-force throttle and the opt-in legacy client entries. USERNAME and PASSWORD
+// are accepted unchecked and verified here when LOGIN, PRIMARY/MASTER, FSD, SET VAR or INSTCMD is attempted
+// (nut-protocol.md §2.3, §4.1).
 //
 // One attempt, in order:
 // 1. Attempts from one source address run one at a time (a guesser gains nothing from parallel connections).
@@ -16,7 +17,7 @@
 // A connection's later actions reuse its check while the principal's updated_at is unchanged (one AS check
 // per connection, not per command; `walnut user passwd` moves updated_at); status and roles are read every
 // time. A session that proved itself with a ticket (NUT AUTH) is authorised by `allowedUser`: roles only.
-import type { AuthPeer, Authorizer, Right } from '../nut/commands.ts';
+import type { AuthPeer, Authorizer, Right } from './rights.ts';
 import { logger } from '../util/log.ts';
 import { AddressList, canonicalAddress } from './address.ts';
 import { showBytes, wordBytes } from './bytes.ts';

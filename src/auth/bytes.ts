@@ -2,12 +2,17 @@
 // hands them over latin1-decoded, one char per byte; nut-protocol.md §1.2), a command-line argument as UTF-8,
 // and a password typed or piped in as raw bytes. Everything below the CLI compares bytes, so a name or
 // password with spaces, quotes, `#`, backslashes or non-ASCII bytes means exactly what was typed, everywhere.
-import { MAX_WORD_BYTES } from '../nut/tokenizer.ts';
 
 /** Longest principal name (bytes): a NUT USERNAME and, later, an authsrv principal (ANAMELEN-1 is 63+1). */
 export const MAX_NAME_BYTES = 64;
-/** Longest password (bytes): what one NUT word can carry (PCONF_DEFAULT_WORDLEN_LIMIT, §1.2). */
-export const MAX_PASSWORD_BYTES = MAX_WORD_BYTES;
+/**
+ * Longest password (bytes): what one NUT word can carry, so that every password walnut stores can be sent as
+ * `PASSWORD <word>`. upsd's parser cuts words at PCONF_DEFAULT_WORDLEN_LIMIT, 512 (nut-protocol.md §1.2), and
+ * src/nut/tokenizer.ts's MAX_WORD_BYTES is that same limit. The number is written here rather than imported
+ * because accounts sit below the NUT layer (docs/architecture.md); src/auth/bytes.test.ts pins it at 512, as
+ * src/nut/tokenizer.test.ts pins the word limit.
+ */
+export const MAX_PASSWORD_BYTES = 512;
 
 /** C0 controls and DEL: the NUT tokenizer drops them even inside quotes (§1.2), so no client could send them. */
 const isControl = (b: number): boolean => b < 0x20 || b === 0x7f;

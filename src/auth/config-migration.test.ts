@@ -10,7 +10,7 @@ import { Settings } from '../storage/settings.ts';
 import { migrateConfigUsers } from './config-migration.ts';
 import { PrincipalStore } from './principals.ts';
 import { describeRoles, noRoles } from './roles.ts';
-import type { UserConfig } from '../config/config.ts';
+import type { UserConfig } from './config-migration.ts';
 import type { Logger } from '../util/log.ts';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');

@@ -6,11 +6,25 @@
 //   password changed later in the config file changes nothing (use `walnut user passwd`);
 // - a config user that was moved before and has since been removed (`walnut user remove`) is not re-created.
 import type { Settings } from '../storage/settings.ts';
-import type { UserConfig } from '../config/config.ts';
 import type { Logger } from '../util/log.ts';
 import { rolesFromUserConfig, describeRoles } from './roles.ts';
 import { PrincipalExistsError, type PrincipalStore } from './principals.ts';
 import type { EventSink } from './authorizer.ts';
+
+/** A `users` entry of the config file. At start each one is moved into the principal database once (below);
+ *  from then on the database is authoritative (`walnut user ...`) and the config password is not needed.
+ *  Defined here, beside its one consumer, so that src/config imports accounts and never the reverse. */
+export interface UserConfig {
+  /** upsd.users `password`; turned into a verifier when moved into the database, never logged. The one
+   *  password rule applies (bytes.ts passwordProblem). */
+  password: string;
+  /** upsd.users `actions`: SET, FSD (LOGIN and PRIMARY come from `upsmon`) */
+  actions?: string[];
+  /** upsd.users `instcmds`: command names, or ALL */
+  instcmds?: string[];
+  /** upsd.users `upsmon primary|secondary` (master/slave accepted) */
+  upsmon?: 'primary' | 'secondary' | 'master' | 'slave';
+}
 
 const migratedKey = (name: string): string => `accounts.config-user-migrated.${Buffer.from(name, 'utf8').toString('hex')}`;
 

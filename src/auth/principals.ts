@@ -5,6 +5,7 @@
 // No secret lives here: passwords are keys in the authentication server's own database (src/authsrv/
 // keystore.ts), which the NUT server cannot open. This file says who a user is allowed to be and do.
 import type { Db } from '../storage/database.ts';
+import { immediate } from '../storage/sqlite.ts';
 import { noRoles, parseAction, parseUpsmon, type Action, type Roles, type UpsmonRole } from './roles.ts';
 
 export type PrincipalStatus = 'active' | 'disabled';
@@ -77,28 +78,28 @@ export class PrincipalStore {
 
   /** A principal by its exact name bytes; one read transaction. */
   find(name: Uint8Array): PrincipalRecord | undefined {
-    return this.db.transaction((): PrincipalRecord | undefined => {
+    return immediate(this.db, (): PrincipalRecord | undefined => {
       const row = this.byName.get(Buffer.from(name));
       if (!row) return undefined;
       return { principal: this.toPrincipal(row, this.rolesOfId.all(row.id)) };
-    }).immediate();
+    });
   }
 
   /** Every principal, ordered by name bytes. */
   list(): Principal[] {
-    return this.db.transaction(() => {
+    return immediate(this.db, () => {
       const rows = this.db
         .prepare<[], PrincipalRow>('SELECT id, name, status, created_at, updated_at FROM principals ORDER BY name')
         .all();
       const roles = this.db.prepare<[], RoleRow>('SELECT principal_id, kind, value FROM principal_roles').all();
       return rows.map((r) => this.toPrincipal(r, roles.filter((x) => x.principal_id === r.id)));
-    }).immediate();
+    });
   }
 
   /** Creates a principal with roles (its password goes to the AS). Throws PrincipalExistsError. */
   add(name: Uint8Array, roles: Roles): Principal {
     const now = this.now();
-    return this.db.transaction(() => {
+    return immediate(this.db, () => {
       const nameBuf = Buffer.from(name);
       if (this.byName.get(nameBuf)) throw new PrincipalExistsError();
       const { lastInsertRowid } = this.db
@@ -107,7 +108,7 @@ export class PrincipalStore {
       const id = Number(lastInsertRowid);
       this.writeRoles(id, { upsmon: roles.upsmon ?? null, actions: roles.actions, instcmds: roles.instcmds });
       return this.toPrincipal(this.byName.get(nameBuf)!, this.rolesOfId.all(id));
-    }).immediate();
+    });
   }
 
   /** True when it existed. Its keys and roles go with it. */
@@ -124,13 +125,13 @@ export class PrincipalStore {
   /** Applies a role change; the principal afterwards, or undefined when there is none. */
   setRoles(name: Uint8Array, change: RoleChange): Principal | undefined {
     const now = this.now();
-    return this.db.transaction(() => {
+    return immediate(this.db, () => {
       const row = this.byName.get(Buffer.from(name));
       if (!row) return undefined;
       this.writeRoles(row.id, change);
       this.touch(row.id, now);
       return this.toPrincipal(this.byName.get(Buffer.from(name))!, this.rolesOfId.all(row.id));
-    }).immediate();
+    });
   }
 
   /** False when there is no such principal. */

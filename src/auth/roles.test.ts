@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allows, describeRight, describeRoles, noRoles, parseAction, parseInstcmd, parseUpsmon, rolesFromUserConfig } from './roles.ts';
-import type { Right } from '../nut/commands.ts';
+import type { Right } from './rights.ts';
 
 const LOGIN: Right = { kind: 'action', action: 'login' };
 const PRIMARY: Right = { kind: 'action', action: 'primary' };

@@ -3,7 +3,7 @@
 // - `actions` add SET and FSD (and, by hand, LOGIN and PRIMARY/MASTER, as upsd accepts them);
 // - `instcmds` lists commands (case-insensitive) or ALL.
 // A principal with no upsmon role cannot LOGIN, however many actions it has (Appendix A: `admin`). Pure.
-import type { Right } from '../nut/commands.ts';
+import type { Right } from './rights.ts';
 
 export type UpsmonRole = 'primary' | 'secondary';
 export type Action = 'set' | 'fsd' | 'login' | 'primary';

@@ -4,8 +4,9 @@
 // Names and passwords travel as base64 of their exact bytes (src/auth/bytes.ts: no normalisation).
 import { nameProblem, passwordProblem, showBytes } from '../auth/bytes.ts';
 import { logger } from '../util/log.ts';
-import { formatSpeaksFor } from './speaksfor.ts';
-import type { AuthService } from './service.ts';
+import { formatSpeaksFor, type SpeaksForDb } from './speaksfor.ts';
+import type { AsDeps } from './conversation.ts';
+import type { KeyStore } from './keystore.ts';
 
 const log = logger('authsrv');
 
@@ -37,7 +38,17 @@ const bytes = (b64: unknown, what: string): Buffer => {
   return Buffer.from(b64, 'base64');
 };
 
-export async function handleAdmin(service: AuthService, req: AdminRequest): Promise<AdminReply> {
+/** What the admin requests act on: the AS (service.ts AuthService is one). Declared here, and not imported from
+ *  service.ts, because service.ts imports this file to answer the admin socket: no import cycle. */
+export interface AdminTarget {
+  readonly store: KeyStore;
+  readonly domain: string;
+  readonly deps: Pick<AsDeps, 'derive'>;
+  speaksForDb(): SpeaksForDb;
+  writeSpeaksFor(text: string): void;
+}
+
+export async function handleAdmin(service: AdminTarget, req: AdminRequest): Promise<AdminReply> {
   const store = service.store;
   switch (req.op) {
     case 'set-password': {

@@ -3,17 +3,12 @@
 // passwords were taken over. It lives in its own folder (mode 0700, the AS's user), apart from walnut.db,
 // which the NUT server opens: a NUT server that is broken into reads no key.
 //
-// SQLite in WAL mode with an EXCLUSIVE lock held for the life of the process: a second AS on the same folder
-// waits and then fails instead of sharing the file.
-import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+// SQLite through walnut's one opener (src/storage/sqlite.ts), in WAL mode with an EXCLUSIVE lock held for the
+// life of the process: a second AS on the same folder waits and then fails instead of sharing the file.
 import { randomBytes } from 'node:crypto';
-import { loadSeaAddon } from '../native/addons.ts';
+import { immediate, openSqlite, type Db } from '../storage/sqlite.ts';
 import { KEYLEN } from './constants.ts';
 import { afterFailure, atAttempt, nameWideLock, worthKeeping, type LockoutOptions, type LockoutRecord } from './lockout.ts';
-
-type Db = Database.Database;
 
 export class KeyStoreError extends Error {
   constructor(message: string) {
@@ -90,35 +85,20 @@ export class KeyStore {
   }
 
   static open(dir: string, nativeCacheDir: string, lockout: LockoutOptions, now: () => number = Date.now): KeyStore {
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      chmodSync(dir, 0o700);
-    } catch (err) {
-      throw new KeyStoreError(`cannot create the key folder ${dir}: ${(err as Error).message}`);
-    }
-    const file = join(dir, 'keys.db');
-    const addon = loadSeaAddon('better_sqlite3.node', nativeCacheDir);
-    let db: Db;
-    try {
-      const options = { timeout: 5000, ...(addon === undefined ? {} : { nativeBinding: addon }) };
-      db = new Database(file, options as unknown as Database.Options);
-      chmodSync(file, 0o600);
-      db.pragma('busy_timeout = 5000');
-      db.pragma('locking_mode = EXCLUSIVE');
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL'); // a password change or a lockout must survive a power cut
-      const current = db.pragma('user_version', { simple: true }) as number;
-      if (current > MIGRATIONS.length) throw new Error(`schema ${current} is newer than this walnut knows`);
-      for (let v = current; v < MIGRATIONS.length; v++) {
-        db.transaction(() => {
-          db.exec(MIGRATIONS[v]!);
-          db.pragma(`user_version = ${v + 1}`);
-        }).immediate();
-      }
-    } catch (err) {
-      const why = (err as Error).message;
-      throw new KeyStoreError(`cannot open ${file}: ${why}${/locked|busy/i.test(why) ? ' (is another walnut authsrv running on it?)' : ''}`);
-    }
+    const db = openSqlite(dir, {
+      file: 'keys.db',
+      // the AS's alone: an existing folder is put back to 0700, the file to 0600, at every start
+      dirMode: 0o700,
+      enforceDirMode: true,
+      fileMode: 0o600,
+      synchronous: 'FULL', // a password change or a lockout must survive a power cut
+      exclusive: true,
+      migrations: MIGRATIONS,
+      nativeCacheDir,
+      folderName: 'the key folder',
+      busyHint: '(is another walnut authsrv running on it?)',
+      error: (message) => new KeyStoreError(message),
+    });
     return new KeyStore(db, lockout, now);
   }
 
@@ -132,13 +112,13 @@ export class KeyStore {
 
   /** The stored value, or `make()` stored now. */
   metaOrCreate(name: string, make: () => Buffer): Buffer {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       const have = this.meta(name);
       if (have !== undefined) return have;
       const value = make();
       this.#db.prepare('INSERT INTO meta (name, value) VALUES (?, ?)').run(name, value);
       return value;
-    }).immediate();
+    });
   }
 
   keyseed(): Uint8Array {
@@ -158,10 +138,10 @@ export class KeyStore {
   }
 
   removeUser(name: Uint8Array): boolean {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       this.#db.prepare('DELETE FROM lockout WHERE name = ?').run(Buffer.from(name));
       return this.#db.prepare('DELETE FROM user_keys WHERE name = ?').run(Buffer.from(name)).changes > 0;
-    }).immediate();
+    });
   }
 
   userNames(): Buffer[] {
@@ -175,13 +155,13 @@ export class KeyStore {
 
   /** The server's key, made (random) the first time. */
   ensureServerKey(name: Uint8Array): Uint8Array {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       const have = this.serverKey(name);
       if (have) return have;
       const key = randomBytes(KEYLEN);
       this.#db.prepare('INSERT INTO server_keys (name, key, created_at) VALUES (?, ?, ?)').run(Buffer.from(name), key, this.#now());
       return new Uint8Array(key);
-    }).immediate();
+    });
   }
 
   // ---- lockout (lockout.ts) ----
@@ -208,22 +188,22 @@ export class KeyStore {
   /** At the start of an attempt from `source`: locked (for this address, or name-wide)? `lockedFor` (seconds)
    *  when this check started a lock for the address. */
   attempt(name: Uint8Array, source: string): { locked: boolean; lockedFor?: number; nameWide?: boolean } {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       const now = this.#now();
       const at = atAttempt(this.#record(name, source), now, this.#lockout);
       if (at.record) this.#put(name, source, at.record);
       if (at.locked) return at.lockedFor === undefined ? { locked: true } : { locked: true, lockedFor: at.lockedFor };
       if (nameWideLock(this.#getLocks.all(Buffer.from(name)).map(toRecord), now, this.#lockout)) return { locked: true, nameWide: true };
       return { locked: false };
-    }).immediate();
+    });
   }
 
   failed(name: Uint8Array, source: string): void {
-    this.#db.transaction(() => {
+    immediate(this.#db, () => {
       const now = this.#now();
       this.#put(name, source, afterFailure(this.#record(name, source), now, this.#lockout));
       this.#prune(now);
-    }).immediate();
+    });
   }
 
   /** A confirmed success forgets this address's failures for the name (lockout.ts afterSuccess). */
@@ -270,11 +250,11 @@ export class KeyStore {
 
   /** Stores the key of a config user the first time only. False when it was taken before. */
   takeConfigUser(name: Uint8Array, key: Uint8Array): boolean {
-    return this.#db.transaction(() => {
+    return immediate(this.#db, () => {
       if (this.configUserTaken(name)) return false;
       this.#db.prepare('INSERT INTO config_users_taken (name, at) VALUES (?, ?)').run(Buffer.from(name), this.#now());
       if (this.userKey(name) === undefined) this.setUserKey(name, key);
       return true;
-    }).immediate();
+    });
   }
 }

@@ -1,7 +1,13 @@
 // Where the AS's files live (config.ts AuthConfig): the key folder only the AS opens, and the run folder it
 // shares with the NUT server (the local socket and the NUT server's key).
 import { join } from 'node:path';
-import type { WalnutConfig } from '../config/config.ts';
+
+/** The part of walnut's config the paths follow from (config.ts WalnutConfig has these fields). Structural, so
+ *  that src/config may import authsrv and never the reverse (docs/architecture.md). */
+export interface AuthPathsConfig {
+  dataDir: string;
+  auth: { keyDir?: string | undefined; runDir?: string | undefined };
+}
 
 export interface AuthPaths {
   keyDir: string;
@@ -15,7 +21,7 @@ export interface AuthPaths {
   speaksFor: string;
 }
 
-export function authPaths(config: WalnutConfig): AuthPaths {
+export function authPaths(config: AuthPathsConfig): AuthPaths {
   const keyDir = config.auth.keyDir ?? join(config.dataDir, 'auth');
   const runDir = config.auth.runDir ?? join(config.dataDir, 'run');
   return {

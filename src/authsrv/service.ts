@@ -16,7 +16,7 @@ import { KIND_END, KIND_NUT, KIND_RELAY, MAX_ADMIN_FRAME, MAX_FRAME, SOURCELEN, 
 import { mayspeakfor, parseSpeaksFor, formatSpeaksFor, type SpeaksForDb } from './speaksfor.ts';
 import { passwordKey } from './keys.ts';
 import type { KeyStore } from './keystore.ts';
-import { handleAdmin, type AdminRequest, type AdminReply } from './admin.ts';
+import { handleAdmin, type AdminRequest, type AdminReply, type AdminTarget } from './admin.ts';
 
 const log = logger('authsrv');
 
@@ -83,7 +83,7 @@ const utf8 = (b: Uint8Array): string | undefined => {
   return Buffer.from(s, 'utf8').equals(Buffer.from(b)) ? s : undefined; // not UTF-8: never in the database
 };
 
-export class AuthService {
+export class AuthService implements AdminTarget {
   readonly deps: AsDeps;
   readonly #o: AuthServiceOptions;
   readonly #scrypt = new Semaphore(LIMITS.scryptConcurrency, LIMITS.scryptQueue);

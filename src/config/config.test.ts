@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, applyConfigFile, defaultConfig, parseListen } from './config.ts';
-import { BUILD } from './build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 
 type Parsed = Parameters<typeof applyConfigFile>[1];
 const apply = (parsed: unknown) => applyConfigFile(defaultConfig(), parsed as Parsed);
@@ -164,6 +164,14 @@ test('bad user entries are errors that name the user', () => {
   rejects({ users: { bob: { password: 'x', instcmds: ['load off'] } } }, /users\.bob\.instcmds\[0\]/);
   rejects({ users: { bob: { password: 'x', upsmon: 'boss' } } }, /users\.bob\.upsmon/);
   rejects({ users: { bob: { password: 'x', upsmon: 'Primary' } } }, /users\.bob\.upsmon/);
+});
+
+test('a config user password follows the one password rule: 1 to 512 bytes of UTF-8 without control characters', () => {
+  for (const password of ['x'.repeat(512), 'caf\u00e9', '\u00e9'.repeat(256), 'p a"s#s\\w']) {
+    assert.equal(apply({ users: { bob: { password } } }).users.bob?.password, password);
+  }
+  rejects({ users: { bob: { password: '\u00e9'.repeat(257) } } }, /users\.bob\.password: a password is at most 512 bytes/);
+  rejects({ users: { bob: { password: 'a\tb' } } }, /users\.bob\.password: a password cannot contain control characters/);
 });
 
 test('parseListen turns * into the dual-stack address and reads the port', () => {

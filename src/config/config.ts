@@ -1,6 +1,6 @@
 // walnut's one configuration object. Precedence: built-in defaults (below, each explained), then the JSON
 // config file, then command-line flags. Unknown keys are errors, so a typo never silently means "default".
-import { BUILD } from './build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 import type { Level } from '../util/log.ts';
 import { parseHostPort, type HostPort } from '../util/host-port.ts';
 import { SchemaError, applySection, expectKeys, isObject, oneOf, type Schema } from '../util/schema.ts';
@@ -15,19 +15,10 @@ import { MDNS_BOUNDS } from '../mdns/bounds.ts';
 import { NUT_BOUNDS } from '../nut/bounds.ts';
 import { SHUTDOWN_BOUNDS } from '../shutdown/bounds.ts';
 import { TLS_BOUNDS } from '../tls/bounds.ts';
+import type { UserConfig } from '../auth/config-migration.ts';
+import type { MdnsConfig } from '../mdns/announce.ts';
 
-/** A `users` entry. At start each one is moved into the principal database once (src/auth/config-migration.ts);
- *  from then on the database is authoritative (`walnut user ...`) and the config password is not needed. */
-export interface UserConfig {
-  /** upsd.users `password`; turned into a verifier when moved into the database, never logged */
-  password: string;
-  /** upsd.users `actions`: SET, FSD (LOGIN and PRIMARY come from `upsmon`) */
-  actions?: string[];
-  /** upsd.users `instcmds`: command names, or ALL */
-  instcmds?: string[];
-  /** upsd.users `upsmon primary|secondary` (master/slave accepted) */
-  upsmon?: 'primary' | 'secondary' | 'master' | 'slave';
-}
+export type { MdnsConfig, UserConfig };
 
 /** An opt-in legacy NAS client (nut-protocol.md §9.1: Synology's monuser/secret and the like). Its fixed
  *  password works only from `from` and only as upsmon secondary: LOGIN, never PRIMARY, FSD, SET or INSTCMD.
@@ -138,14 +129,6 @@ export interface AuthConfig {
   listen: string[];
   /** confirmed failures per user name before a lock, and the lock's length (src/authsrv/lockout.ts) */
   lockout: LockoutOptions;
-}
-
-/** DNS-SD announcement through the system's avahi-daemon (issue 7). */
-export interface MdnsConfig {
-  /** false: announce nothing */
-  enabled: boolean;
-  /** the instance name LAN browsers show; unset: the host name (as NUT's own avahi service file, `%h`) */
-  name?: string;
 }
 
 export interface WalnutConfig {

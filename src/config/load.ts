@@ -1,7 +1,7 @@
 // The config for any command: built-in defaults, then the JSON file (--config, else the board's when it exists),
 // then the plain overrides a command's flags give. The only file read of the config layer.
 import { existsSync, readFileSync } from 'node:fs';
-import { BUILD } from './build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 import { ConfigError, applyConfigFile, defaultConfig, parseListen, type WalnutConfig } from './config.ts';
 import type { Level } from '../util/log.ts';
 

@@ -9,7 +9,7 @@
 import { PowerDevice } from '../power-device/power-device.ts';
 import { PowerDeviceError } from '../power-device/types.ts';
 import type { UpsModel } from '../ups/model.ts';
-import { BUILD } from '../config/build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 import { logger } from '../util/log.ts';
 import type { HidTransport, TransportFinder } from './transport.ts';
 

@@ -1,10 +1,18 @@
 // walnut serve's DNS-SD announcement (issue 7): the advertiser over avahi, with the instance name from the
 // config (default: the host name, as NUT's own avahi service file) and the NUT port actually bound.
 import { hostname } from 'node:os';
-import type { MdnsConfig } from '../config/config.ts';
 import type { Logger } from '../util/log.ts';
 import { Advertiser, nutServices } from './advertiser.ts';
 import { avahiRegistrar, type MdnsModule } from './registrar.ts';
+
+/** The config file's `mdns` section: DNS-SD announcement through the system's avahi-daemon (issue 7). Defined
+ *  here, where it is used, so that src/config imports mdns and never the reverse (docs/architecture.md). */
+export interface MdnsConfig {
+  /** false: announce nothing */
+  enabled: boolean;
+  /** the instance name LAN browsers show; unset: the host name (as NUT's own avahi service file, `%h`) */
+  name?: string;
+}
 
 export interface Announcement {
   /** the UPS set changed: `_upsd._tcp`'s device_list follows */

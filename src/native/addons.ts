@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { BUILD } from '../config/build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 
 export class AddonError extends Error {
   constructor(message: string) {

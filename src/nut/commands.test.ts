@@ -12,7 +12,7 @@ import { newSession, type Session } from './session.ts';
 import { Tokenizer, tokenizeLine, type TokenizerEvent } from './tokenizer.ts';
 import { TrackingTable } from './tracking.ts';
 import { allows, rolesFromUserConfig, type Roles } from '../auth/roles.ts';
-import { BUILD } from '../config/build-info.ts';
+import { BUILD } from '../util/build-info.ts';
 import type { UserConfig } from '../config/config.ts';
 import { describeCommand, describeVariable } from '../ups/descriptions.ts';
 import { UpsModel, type DeviceControl } from '../ups/model.ts';

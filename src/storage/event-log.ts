@@ -2,6 +2,7 @@
 // interval, so thousands of connects per second cost one fsync-free insert batch, not one transaction each.
 // Bounded: the queue drops (and counts) events past `maxQueued`; the table keeps the newest `maxRows`.
 import type { Db } from './database.ts';
+import { immediate } from './sqlite.ts';
 
 export interface EventRecord {
   at: number;
@@ -54,10 +55,10 @@ export class EventLog {
       batch.push({ at: Date.now(), kind: 'events-dropped', detail: `${this.dropped} events dropped: queue full` });
       this.dropped = 0;
     }
-    this.db.transaction(() => {
+    immediate(this.db, () => {
       for (const e of batch) this.insert.run(e.at, e.kind, e.source ?? null, e.detail ?? null);
       this.trim.run(this.maxRows);
-    }).immediate();
+    });
   }
 
   /** Newest first. */

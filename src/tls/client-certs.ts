@@ -4,6 +4,7 @@
 // without a restart or a CRL file. Only metadata is stored: the private key leaves in the files the CLI writes
 // and is never kept, and a lost certificate is replaced by issuing another (several may carry the same name).
 import type { Db } from '../storage/database.ts';
+import { immediate } from '../storage/sqlite.ts';
 import { commonNameProblem, issueClientCertificate, type CertificateAuthority, type IssuedCertificate } from './x509.ts';
 
 export interface ClientCertificateRecord {
@@ -166,7 +167,7 @@ export class ClientCertStore {
     const reason = options.reason === undefined || options.reason === '' ? null : options.reason;
     if (reason !== null && [...reason].length > MAX_REASON) throw new RangeError(`a reason is at most ${MAX_REASON} characters`);
     const at = (options.now ?? new Date()).getTime();
-    return this.db.transaction((): RevokeResult => {
+    return immediate(this.db, (): RevokeResult => {
       const serial = normalizeSerial(serialOrName);
       const one = serial === undefined ? undefined : this.bySerialStmt.get(serial);
       const rows = one ? [one] : this.byNameStmt.all(serialOrName);
@@ -181,6 +182,6 @@ export class ClientCertStore {
         }
       }
       return { found: true, by: one ? 'serial' : 'name', revoked, alreadyRevoked };
-    }).immediate();
+    });
   }
 }

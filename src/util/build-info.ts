@@ -1,6 +1,6 @@
 // Facts fixed at build time: the version and the board profile the binary was built for (board/*.json).
-// build/bundle.mjs injects __WALNUT_BUILD__; when the sources run directly under node (unit tests) the
-// development values below apply.
+// build/sea.mjs injects __WALNUT_BUILD__ (esbuild `define`); when the sources run directly under node (unit
+// tests) the development values below apply. A leaf in src/util: every layer may read it.
 export interface BuildInfo {
   version: string;
   board: string;
