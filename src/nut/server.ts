@@ -17,8 +17,9 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { NutError } from './errors.ts';
-import { fitsReplyLine } from './encode.ts';
-import { execute, type CommandContext, type Reply } from './commands.ts';
+import { execute } from './commands.ts';
+import type { CommandContext } from './context.ts';
+import { encodeReply, type Reply } from './reply.ts';
 import { newSession, type Session } from './session.ts';
 import { Tokenizer, type TokenizerEvent } from './tokenizer.ts';
 import { clean, logger } from '../util/log.ts';
@@ -83,18 +84,6 @@ const HTTP_METHODS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS',
 /** `GET / HTTP/1.1` and friends: somebody pointed a browser or a scanner at the NUT port. */
 function looksLikeHttp(words: readonly string[]): boolean {
   return words.length === 3 && HTTP_METHODS.has(words[0]!.toUpperCase()) && /^HTTP\/\d/i.test(words[2]!);
-}
-
-function encodeReply(reply: Reply): string {
-  if (typeof reply === 'string') return fitsReplyLine(reply) ? reply + '\n' : 'ERR INVALID-ARGUMENT\n';
-  let out = '';
-  for (const line of reply) {
-    // Items hold names and values the model already bounds; only echoed client words can overflow, and those
-    // are in every line, so one check per line costs little and keeps the 511-byte promise.
-    if (!fitsReplyLine(line)) return 'ERR INVALID-ARGUMENT\n';
-    out += line + '\n';
-  }
-  return out;
 }
 
 function isBenignSocketError(err: NodeJS.ErrnoException): boolean {
