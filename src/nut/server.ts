@@ -21,7 +21,8 @@ import { execute } from './commands.ts';
 import type { CommandContext } from './context.ts';
 import { encodeReply, type Reply } from './reply.ts';
 import { newSession, type Session } from './session.ts';
-import { Tokenizer, type TokenizerEvent } from './tokenizer.ts';
+import { requestTokenizer } from './credential-words.ts';
+import type { Tokenizer, TokenizerEvent } from './tokenizer.ts';
 import { clean, logger } from '../util/log.ts';
 
 const log = logger('nut');
@@ -95,7 +96,7 @@ class Connection {
   lastHeard: number;
   /** when output first stayed above the high-water mark, else 0 */
   stalledSince = 0;
-  private tokenizer = new Tokenizer();
+  private tokenizer: Tokenizer = requestTokenizer();
   /** STARTTLS answered: no more lines in clear; the handshake starts once the reply has left */
   private upgrading = false;
   private pending: Buffer | undefined;
@@ -300,7 +301,7 @@ class Connection {
     if (dropped > 0) log.info(`${this.peer()}: ${dropped} bytes sent in clear after STARTTLS dropped`);
     this.pending = undefined;
     this.pendingOffset = 0;
-    this.tokenizer = new Tokenizer();
+    this.tokenizer = requestTokenizer();
     this.session.username = undefined;
     this.session.password = undefined;
     this.session.ticketUser = undefined;
