@@ -344,6 +344,7 @@ export async function serve(args: ServeArgs): Promise<number> {
       outputHighWaterBytes: n.outputHighWaterBytes,
       writeStallMs: n.writeStallSeconds * 1000,
       maxPendingInputBytes: n.maxPendingInputBytes,
+      maxConsecutiveErrors: n.maxConsecutiveErrors,
     },
     onConnection: (e) =>
       events.record(e.kind, `${e.address}:${e.port}`, e.kind === 'disconnect' ? e.reason : undefined),

@@ -65,6 +65,8 @@ export interface NutConfig {
   writeStallSeconds: number;
   /** Unparsed request bytes held per client while one of its requests is in progress. */
   maxPendingInputBytes: number;
+  /** Bad lines (ERR UNKNOWN-COMMAND / INVALID-ARGUMENT) in a row before a client is dropped; upsd has no limit. */
+  maxConsecutiveErrors: number;
   /** Seconds a SET/INSTCMD tracking result stays readable (upsd's TRACKINGDELAY). */
   trackingRetentionSeconds: number;
   /** Tracking results kept at most (upsd has no bound). */
@@ -172,6 +174,9 @@ export function defaultConfig(): WalnutConfig {
       outputHighWaterBytes: 64 * 1024,
       writeStallSeconds: 30,
       maxPendingInputBytes: 256 * 1024,
+      // a real client earns a few such errors at most (PyNUT's LIST CLIENTS, probes of unknown commands): 20 in a
+      // row stops only junk
+      maxConsecutiveErrors: 20,
       trackingRetentionSeconds: 3600,
       maxTrackingEntries: 10_000,
       maxAgeSeconds: 15,
@@ -255,6 +260,7 @@ export function applyConfigFile(base: WalnutConfig, parsed: Json): WalnutConfig 
       outputHighWaterBytes: [1024, 64 * 1024 * 1024],
       writeStallSeconds: [1, 86_400],
       maxPendingInputBytes: [1024, 64 * 1024 * 1024],
+      maxConsecutiveErrors: [1, 10_000],
       trackingRetentionSeconds: [1, 7 * 86_400],
       maxTrackingEntries: [1, 1_000_000],
       maxAgeSeconds: [1, 3600],

@@ -143,6 +143,7 @@ function harness(options: { startTls?: (s: Session) => void; authorizer?: Author
       outputHighWaterBytes: 65_536,
       writeStallMs: 30_000,
       maxPendingInputBytes: 262_144,
+      maxConsecutiveErrors: 20,
     },
     onAudit: (e) => audits.push(e),
   });
