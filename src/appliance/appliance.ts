@@ -146,6 +146,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
       outputHighWaterBytes: n.outputHighWaterBytes,
       writeStallMs: n.writeStallSeconds * 1000,
       maxPendingInputBytes: n.maxPendingInputBytes,
+      maxConsecutiveErrors: n.maxConsecutiveErrors,
     },
     onConnection: (e) => events.record(e.kind, `${e.address}:${e.port}`, e.kind === 'disconnect' ? e.reason : undefined),
     onAudit: (e) => {

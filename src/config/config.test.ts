@@ -28,6 +28,7 @@ test('the defaults serve every address on the NUT port with upsd-like limits', (
     outputHighWaterBytes: 65_536,
     writeStallSeconds: 30,
     maxPendingInputBytes: 262_144,
+    maxConsecutiveErrors: 20,
     trackingRetentionSeconds: 3600,
     maxTrackingEntries: 10_000,
     maxAgeSeconds: 15,

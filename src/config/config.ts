@@ -65,6 +65,10 @@ export interface NutConfig {
   writeStallSeconds: number;
   /** Unparsed request bytes held per client while one of its requests is in progress. */
   maxPendingInputBytes: number;
+  /** Replies in a row that say the client's line made no sense (ERR UNKNOWN-COMMAND or INVALID-ARGUMENT)
+   *  before walnut drops it, as go-smtp's error threshold does: a client that only sends junk goes (upsd has no
+   *  such limit). Real clients never send more than a few in a row. */
+  maxConsecutiveErrors: number;
   /** Seconds a SET/INSTCMD tracking result stays readable (upsd's TRACKINGDELAY). */
   trackingRetentionSeconds: number;
   /** Tracking results kept at most (upsd has no bound). */
@@ -164,6 +168,7 @@ export function defaultConfig(): WalnutConfig {
       outputHighWaterBytes: 64 * 1024,
       writeStallSeconds: 30,
       maxPendingInputBytes: 256 * 1024,
+      maxConsecutiveErrors: 20,
       trackingRetentionSeconds: 3600,
       maxTrackingEntries: 10_000,
       maxAgeSeconds: 15,

@@ -196,6 +196,16 @@ test('reportBuffer zero-fills a short report to its declared length and cuts a l
   assert.throws(() => reportBuffer(parsed, 'input', 0x20), /not a declared input report/);
 });
 
+test('reportBuffer for any type takes the longest layout the report ID has, as NUT keeps one buffer per ID', () => {
+  // report 0x20: a 1-byte Feature field and a 3-byte Input field under the same ID
+  const parsed = parseDescriptor(bytes('05 84 09 04 a1 01 85 20 09 30 75 08 95 01 15 00 26 ff 00 b1 02 09 31 75 18 81 02 c0'));
+  assert.equal(parsed.reportLength('feature', 0x20), 2);
+  assert.equal(parsed.reportLength('input', 0x20), 4);
+  assert.equal(reportBuffer(parsed, 'any', 0x20, bytes('20 2a')).toString('hex'), '202a0000');
+  assert.equal(reportBuffer(parsed, 'feature', 0x20, bytes('20 2a 01')).toString('hex'), '202a');
+  assert.throws(() => reportBuffer(parsed, 'any', 0x21), /not a declared report/);
+});
+
 test('only fields whose attribute byte is exactly 0x01 are refused for writing, as in NUT', () => {
   assert.equal(isSettable(field({ attributes: 0x01 })), false);
   assert.equal(isSettable(field({ attributes: 0x03 })), true);

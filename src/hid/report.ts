@@ -176,12 +176,17 @@ export function writeLogical(field: HidField, report: Buffer, logical: number): 
 /**
  * A report buffer of the declared length (ID byte included) with the ID in byte 0 and `bytes` (as received,
  * ID first) copied in: a short report is zero-filled, a long one cut (§1.7: BK650 returns 2–3 of 23–46 bytes).
- * Throws RangeError for a report the descriptor does not declare with this type.
+ * `type` 'any' takes the longest layout the ID has in any of the three types: NUT's libhid keeps one buffer per
+ * report ID whatever its type (drivers/libhid.c new_report_buffer, replen[id] + 1), and a write sends that buffer.
+ * Throws RangeError for a report the descriptor does not declare with this type (with any type, for 'any').
  */
-export function reportBuffer(parsed: ParsedDescriptor, type: ReportType, id: number, bytes?: Buffer): Buffer {
-  const length = parsed.reportLength(type, id);
+export function reportBuffer(parsed: ParsedDescriptor, type: ReportType | 'any', id: number, bytes?: Buffer): Buffer {
+  const length =
+    type === 'any'
+      ? Math.max(parsed.reportLength('feature', id), parsed.reportLength('input', id), parsed.reportLength('output', id))
+      : parsed.reportLength(type, id);
   if (length === 0) {
-    throw new RangeError(`report 0x${id.toString(16).padStart(2, '0')} is not a declared ${type} report`);
+    throw new RangeError(`report 0x${id.toString(16).padStart(2, '0')} is not a declared ${type === 'any' ? '' : type + ' '}report`);
   }
   const buffer = Buffer.alloc(length);
   if (bytes) bytes.copy(buffer, 0, 0, Math.min(bytes.length, length));

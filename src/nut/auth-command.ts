@@ -11,8 +11,10 @@ import { AuthError } from '../authsrv/errors.ts';
 import type { ServerAuth } from '../authsrv/mutual.ts';
 import { quote } from './encode.ts';
 import { NutError } from './errors.ts';
-import type { Reply } from './commands.ts';
-import type { Session } from './session.ts';
+import type { Reply } from './reply.ts';
+import type { AuthExchange, Session } from './session.ts';
+
+export type { AuthExchange } from './session.ts';
 
 /** Raw bytes per base64 line: 372 bytes are 496 characters; with `AUTH MORE ` and LF, 507 ≤ 511 (§1.3). */
 export const CHUNK = 372;
@@ -29,13 +31,6 @@ export interface TicketService {
   relay(session: Session, request: Uint8Array): Promise<Uint8Array>;
   /** The session's relayed conversation is over. */
   forget(session: Session): void;
-}
-
-export interface AuthExchange {
-  server: ServerAuth;
-  chunks: Buffer[];
-  bytes: number;
-  relays: number;
 }
 
 export type AuthOutcome =

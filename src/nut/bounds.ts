@@ -7,6 +7,7 @@ export const NUT_BOUNDS: Schema = {
   outputHighWaterBytes: integer(1024, 64 * 1024 * 1024),
   writeStallSeconds: integer(1, 86_400),
   maxPendingInputBytes: integer(1024, 64 * 1024 * 1024),
+  maxConsecutiveErrors: integer(1, 10_000),
   trackingRetentionSeconds: integer(1, 7 * 86_400),
   maxTrackingEntries: integer(1, 1_000_000),
   maxAgeSeconds: integer(1, 3600),

@@ -9,11 +9,12 @@ import { NUT_ERROR_CODES, NutError } from './errors.ts';
 import { fitsReplyLine } from './encode.ts';
 import { NutServer } from './server.ts';
 import { newSession, type Session } from './session.ts';
-import { Tokenizer, tokenizeLine, type TokenizerEvent } from './tokenizer.ts';
+import { requestTokenizer, tokenizeRequest } from './credential-words.ts';
+import type { TokenizerEvent } from './tokenizer.ts';
 import { TrackingTable } from './tracking.ts';
 import { allows, rolesFromUserConfig, type Roles } from '../auth/roles.ts';
 import { BUILD } from '../util/build-info.ts';
-import type { UserConfig } from '../config/config.ts';
+import type { UserConfig } from '../auth/config-migration.ts';
 import { describeCommand, describeVariable } from '../ups/descriptions.ts';
 import { UpsModel, type DeviceControl } from '../ups/model.ts';
 
@@ -142,6 +143,7 @@ function harness(options: { startTls?: (s: Session) => void; authorizer?: Author
       outputHighWaterBytes: 65_536,
       writeStallMs: 30_000,
       maxPendingInputBytes: 262_144,
+      maxConsecutiveErrors: 20,
     },
     onAudit: (e) => audits.push(e),
   });
@@ -162,7 +164,7 @@ const seenReplies = new Set<string>();
 
 /** Runs one request line, as the server would: tokenize, execute, and an error becomes its ERR line. */
 async function ask(ctx: CommandContext, session: Session, line: string): Promise<string[]> {
-  const ev = tokenizeLine(line);
+  const ev = tokenizeRequest(line);
   assert.equal(ev.kind, 'line', `request ${JSON.stringify(line)} did not tokenize`);
   const lines = await answer(ctx, session, ev.kind === 'line' ? ev.words : []);
   for (const l of lines) seenReplies.add(l);
@@ -257,7 +259,7 @@ test('Appendix A tokenizer edge cases get the replies upsd 2.8.0 gave', async ()
 
 /** Feeds raw bytes, in the given pushes, through one tokenizer and answers each event like the server. */
 async function replay(h: Harness, session: Session, ...pushes: string[]): Promise<(string[] | 'parse-error')[]> {
-  const t = new Tokenizer();
+  const t = requestTokenizer();
   const events: TokenizerEvent[] = [];
   for (const p of pushes) t.push(Buffer.from(p, 'latin1'), (ev) => void events.push(ev));
   const out: (string[] | 'parse-error')[] = [];

@@ -5,79 +5,20 @@
 import { NutError } from './errors.ts';
 import { quote } from './encode.ts';
 import type { Session } from './session.ts';
-import type { TrackingTable } from './tracking.ts';
 import type { UpsModel, Variable } from '../ups/model.ts';
 import { describeCommand, describeVariable } from '../ups/descriptions.ts';
-import { authCommand, type TicketService } from './auth-command.ts';
+import { authCommand } from './auth-command.ts';
+import type { CommandContext, Handler, TransportPolicy } from './context.ts';
+import type { Reply } from './reply.ts';
+import type { Right } from '../auth/rights.ts';
 
-export type Reply = string | readonly string[];
-
-/** What a credential may allow (upsd.users actions and instcmds, §4.1). */
-export type Right =
-  | { readonly kind: 'action'; readonly action: 'login' | 'primary' | 'fsd' | 'set' }
-  | { readonly kind: 'instcmd'; readonly command: string };
-
-/** Who is asking: the session (address as the socket reports it; `closed` once the connection is gone). */
-export interface AuthPeer {
-  readonly address: string;
-  readonly port?: number;
-  readonly closed?: boolean;
-}
-
-export interface Authorizer {
-  /** True when username + password are valid and grant `right`. Unknown user and wrong password look alike.
-   *  Both are NUT words: latin1-decoded bytes (src/auth/bytes.ts). */
-  allowed(username: string, password: string, right: Right, peer: AuthPeer): boolean | Promise<boolean>;
-  /** True when `username`, proved by a ticket (NUT AUTH), may have `right`: roles and status only. */
-  allowedUser?(username: string, right: Right, peer: AuthPeer): boolean | Promise<boolean>;
-}
-
-export type AuditEvent =
-  | { kind: 'login'; session: Session; ups: string }
-  | { kind: 'denied'; session: Session; command: string; ups: string }
-  | { kind: 'fsd'; session: Session; ups: string }
-  | { kind: 'set'; session: Session; ups: string; variable: string; value: string }
-  | { kind: 'instcmd'; session: Session; ups: string; command: string; parameter: string | undefined }
-  | { kind: 'cleartext-refused'; session: Session; command: string; reason: string }
-  | { kind: 'ticket-login'; session: Session; user: string }
-  | { kind: 'ticket-refused'; session: Session; reason: string };
-
-/** What may travel outside TLS (issue 5): credentials never by default; reads by default, as clients without
- *  TLS (Home Assistant) need them. */
-export interface TransportPolicy {
-  /** USERNAME, PASSWORD, LOGIN, PRIMARY/MASTER, FSD, SET VAR and INSTCMD outside TLS are accepted */
-  readonly clearCredentials: boolean;
-  /** GET and LIST: 'any' connection, only inside 'tls', or 'none' without TLS and a LOGIN */
-  readonly anonymousReads: 'any' | 'tls' | 'none';
-}
+export type { AuditEvent, CommandContext, StartTls, TransportPolicy } from './context.ts';
+export type { Reply } from './reply.ts';
+export type { AuthPeer, Authorizer, Right } from '../auth/rights.ts';
 
 const PERMISSIVE: TransportPolicy = { clearCredentials: true, anonymousReads: 'any' };
 // AUTH sends no password, but the session it authenticates would run in clear (hijackable): same rule
 const CREDENTIAL_COMMANDS = new Set(['USERNAME', 'PASSWORD', 'LOGIN', 'PRIMARY', 'MASTER', 'FSD', 'INSTCMD', 'AUTH']);
-
-/** Starts TLS on the session's connection, or says why it cannot (FEATURE-NOT-CONFIGURED until TLS exists). */
-export type StartTls = (session: Session) => void;
-
-export interface CommandContext {
-  /** VER reply and `server.info` */
-  readonly serverInfo: string;
-  /** `server.version` */
-  readonly serverVersion: string;
-  findUps(name: string): UpsModel | undefined;
-  upsList(): readonly UpsModel[];
-  /** connections that did LOGIN to the UPS with this canonical name */
-  logins(ups: string): readonly Session[];
-  readonly authorizer: Authorizer;
-  readonly tracking: TrackingTable;
-  readonly startTls: StartTls;
-  /** unset: everything allowed in clear, as upsd */
-  readonly transport?: TransportPolicy | undefined;
-  /** NUT AUTH with tickets; unset: AUTH answers FEATURE-NOT-CONFIGURED */
-  readonly tickets?: TicketService | undefined;
-  audit(event: AuditEvent): void;
-}
-
-type Handler = (ctx: CommandContext, session: Session, words: readonly string[]) => Reply | Promise<Reply>;
 
 // ---- shared checks ----
 

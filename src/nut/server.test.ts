@@ -21,7 +21,7 @@ async function startServer(): Promise<{ server: NutServer; port: number }> {
       authorizer: { allowed: () => false },
       tracking: new TrackingTable(),
     },
-    limits: { idleTimeoutMs: 300_000, maxConnections: 10, outputHighWaterBytes: 65_536, writeStallMs: 30_000, maxPendingInputBytes: 262_144 },
+    limits: { idleTimeoutMs: 300_000, maxConnections: 10, outputHighWaterBytes: 65_536, writeStallMs: 30_000, maxPendingInputBytes: 262_144, maxConsecutiveErrors: 20 },
   });
   const addr = await server.listen('127.0.0.1', 0);
   return { server, port: addr.port };

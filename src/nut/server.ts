@@ -3,7 +3,9 @@
 //
 // Where upsd 2.8 is weak, walnut differs on purpose (docs/nut-compat.md):
 // - Idle timeout is configurable (default 300 s, upsd: 60 s hard-coded); like upsd, only a complete line
-//   counts as activity (nut-protocol.md §1.4).
+//   counts as activity (nut-protocol.md §1.4); a line that does not parse is not (upsd counts it). A client
+//   that sends only bad lines (ERR UNKNOWN-COMMAND / INVALID-ARGUMENT) is dropped after `maxConsecutiveErrors`
+//   of them in a row (bad-lines.ts); upsd has no such limit.
 // - Sockets never block the server: a client that stops reading stops being read (its pipelined requests wait
 //   in the kernel), and is dropped when its output stays above the high-water mark for `writeStallMs`. Nobody
 //   else waits for it (upsd blocks every client on one such writer; upsd-baseline.md "Stall").
@@ -15,87 +17,22 @@
 //   also meet Nagle and cost ~40 ms per LIST). docs/benchmarks.md, "Pipelined replies".
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { X509Certificate } from 'node:crypto';
 import { NutError } from './errors.ts';
-import { fitsReplyLine } from './encode.ts';
-import { execute, type CommandContext, type Reply } from './commands.ts';
+import { BadLineCount, badLineError, isBadLineReply } from './bad-lines.ts';
+import { judgePeerCertificate } from './client-cert.ts';
+import { execute } from './commands.ts';
+import type { CommandContext } from './context.ts';
+import { looksLikeHttp } from './http-probe.ts';
+import { encodeReply, type Reply } from './reply.ts';
 import { newSession, type Session } from './session.ts';
-import { Tokenizer, type TokenizerEvent } from './tokenizer.ts';
+import { requestTokenizer } from './credential-words.ts';
+import type { Tokenizer, TokenizerEvent } from './tokenizer.ts';
+import type { ConnectionEvent, NutServerLimits, NutServerOptions, NutTlsOptions, ServerCounters } from './server-types.ts';
 import { clean, logger } from '../util/log.ts';
 
+export type { ConnectionEvent, NutServerLimits, NutServerOptions, NutTlsOptions, ServerCounters } from './server-types.ts';
+
 const log = logger('nut');
-
-export interface NutServerLimits {
-  /** Close a connection after this long without a complete request line. */
-  idleTimeoutMs: number;
-  /** Most simultaneous client connections. */
-  maxConnections: number;
-  /** Stop reading a client's requests while this many reply bytes wait to be sent to it. */
-  outputHighWaterBytes: number;
-  /** Drop a client whose output has stayed above the high-water mark this long. */
-  writeStallMs: number;
-  /** Longest run of unparsed input held for one client while its previous request is in progress. */
-  maxPendingInputBytes: number;
-}
-
-export interface ConnectionEvent {
-  kind: 'connect' | 'disconnect';
-  address: string;
-  port: number;
-  reason?: string;
-}
-
-/** STARTTLS (nut-protocol.md §5): without it the server answers ERR FEATURE-NOT-CONFIGURED, as upsd. */
-export interface NutTlsOptions {
-  /** certificate chain, key, the CA that client certificates must chain to, versions and ciphers */
-  secureContext: tls.SecureContext;
-  /** CERTREQUEST done right: off, request (checked when sent), require (no certificate, no session) */
-  clientCertificates: 'off' | 'request' | 'require';
-  /** the CA client certificates must be issued by (walnut's own, or the factory CA) */
-  clientCa: X509Certificate;
-  /** a revoked client certificate is refused even though it chains to the CA */
-  isRevoked?: ((serialHex: string) => boolean) | undefined;
-  /** a handshake that has not finished by then ends that connection */
-  handshakeTimeoutMs: number;
-}
-
-export interface NutServerOptions {
-  context: Omit<CommandContext, 'logins' | 'audit' | 'startTls'> & Partial<Pick<CommandContext, 'startTls'>>;
-  tls?: NutTlsOptions | undefined;
-  limits: NutServerLimits;
-  /** connects, disconnects and audit events, for the event log */
-  onConnection?: (event: ConnectionEvent) => void;
-  onAudit?: CommandContext['audit'];
-}
-
-export interface ServerCounters {
-  accepted: number;
-  refusedOverCap: number;
-  idleClosed: number;
-  stallClosed: number;
-  httpRefused: number;
-  parseErrors: number;
-  requests: number;
-}
-
-const HTTP_METHODS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'CONNECT', 'TRACE', 'PATCH']);
-
-/** `GET / HTTP/1.1` and friends: somebody pointed a browser or a scanner at the NUT port. */
-function looksLikeHttp(words: readonly string[]): boolean {
-  return words.length === 3 && HTTP_METHODS.has(words[0]!.toUpperCase()) && /^HTTP\/\d/i.test(words[2]!);
-}
-
-function encodeReply(reply: Reply): string {
-  if (typeof reply === 'string') return fitsReplyLine(reply) ? reply + '\n' : 'ERR INVALID-ARGUMENT\n';
-  let out = '';
-  for (const line of reply) {
-    // Items hold names and values the model already bounds; only echoed client words can overflow, and those
-    // are in every line, so one check per line costs little and keeps the 511-byte promise.
-    if (!fitsReplyLine(line)) return 'ERR INVALID-ARGUMENT\n';
-    out += line + '\n';
-  }
-  return out;
-}
 
 function isBenignSocketError(err: NodeJS.ErrnoException): boolean {
   return err.code === 'EPIPE' || err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT';
@@ -106,7 +43,7 @@ class Connection {
   lastHeard: number;
   /** when output first stayed above the high-water mark, else 0 */
   stalledSince = 0;
-  private tokenizer = new Tokenizer();
+  private tokenizer: Tokenizer = requestTokenizer();
   /** STARTTLS answered: no more lines in clear; the handshake starts once the reply has left */
   private upgrading = false;
   private pending: Buffer | undefined;
@@ -120,6 +57,7 @@ class Connection {
   private repliesQueued = 0;
   private nextWriteAt = 1;
   private firstLine = true;
+  private readonly badLines: BadLineCount;
   /** the TCP socket, or after STARTTLS the TLS socket over it */
   socket: net.Socket;
   private readonly server: NutServer;
@@ -129,6 +67,7 @@ class Connection {
     this.server = server;
     this.session = newSession(socket.remoteAddress ?? '?', socket.remotePort ?? 0);
     this.lastHeard = Date.now();
+    this.badLines = new BadLineCount(server.limits.maxConsecutiveErrors);
     socket.setNoDelay(true);
     this.listen(socket);
   }
@@ -238,16 +177,16 @@ class Connection {
     }
   }
 
-  /** Tokenizer callback: returns false to stop feeding (async reply, LOGOUT, or back-pressure). */
+  /** Tokenizer callback: returns false to stop feeding (async reply, LOGOUT, back-pressure, or dropped). */
   private onEvent(ev: TokenizerEvent): boolean {
-    this.lastHeard = Date.now();
     const counters = this.server.counters;
     if (ev.kind === 'parse-error') {
       counters.parseErrors++;
       log.debug(`${this.peer()}: parse error: ${ev.reason}`);
-      this.out += 'ERR INVALID-ARGUMENT\n';
-      return !this.overHighWater();
+      return this.answered('ERR INVALID-ARGUMENT\n', true) && !this.overHighWater();
     }
+    // a complete line is activity, as in upsd (nut-protocol.md §1.4); one that did not even parse is not
+    this.lastHeard = Date.now();
     counters.requests++;
     const words = ev.words;
     if (this.firstLine) {
@@ -267,31 +206,51 @@ class Connection {
     try {
       reply = execute(this.server.context, this.session, words);
     } catch (err) {
-      this.out += this.errorLine(err, words);
-      return !this.overHighWater();
+      return this.answered(this.errorLine(err, words), badLineError(err)) && !this.overHighWater();
     }
     if (reply instanceof Promise) {
       this.busy = true;
       reply
         .then(
-          (r) => encodeReply(r),
-          (err: unknown) => this.errorLine(err, words),
+          (r) => {
+            const text = encodeReply(r);
+            return { text, bad: isBadLineReply(text) };
+          },
+          (err: unknown) => ({ text: this.errorLine(err, words), bad: badLineError(err) }),
         )
-        .then((text) => {
+        .then(({ text, bad }) => {
           this.busy = false;
           if (this.closing) return;
-          this.out += text;
+          this.answered(text, bad);
           this.pump();
         });
       return false;
     }
-    this.out += encodeReply(reply);
+    const text = encodeReply(reply);
+    if (!this.answered(text, isBadLineReply(text))) return false;
     if (this.session.closeAfterReply || this.upgrading) return false;
     if (++this.repliesQueued >= this.nextWriteAt) {
       this.flush();
       this.nextWriteAt *= 2;
     }
     return !this.overHighWater();
+  }
+
+  /** Queues a reply; after `maxConsecutiveErrors` bad lines in a row (bad-lines.ts) the client is dropped, and
+   *  the answer is false. */
+  private answered(text: string, bad: boolean): boolean {
+    this.out += text;
+    if (!this.badLines.note(bad)) return true;
+    this.server.counters.badLineClosed++;
+    log.warn(`${this.peer()}: ${this.badLines.count} bad lines in a row (nut.maxConsecutiveErrors); closing`);
+    this.closing = true;
+    this.server.noteCloseReason(this, 'too many bad lines');
+    // the replies so far still go out; what the client sends meanwhile is not read
+    const out = this.out;
+    this.out = '';
+    const socket = this.socket;
+    socket.end(out, 'latin1', () => socket.destroy());
+    return false;
   }
 
   /** Called by STARTTLS's handler (through the server) before it answers OK STARTTLS. */
@@ -311,7 +270,7 @@ class Connection {
     if (dropped > 0) log.info(`${this.peer()}: ${dropped} bytes sent in clear after STARTTLS dropped`);
     this.pending = undefined;
     this.pendingOffset = 0;
-    this.tokenizer = new Tokenizer();
+    this.tokenizer = requestTokenizer();
     this.session.username = undefined;
     this.session.password = undefined;
     this.session.ticketUser = undefined;
@@ -362,24 +321,13 @@ class Connection {
 
   /** Client certificate policy, after the handshake: false when the connection was refused (and closed). */
   private acceptPeer(secure: tls.TLSSocket, options: NutTlsOptions): boolean {
-    if (options.clientCertificates === 'off') return true;
-    const cert = secure.getPeerCertificate();
-    const presented = cert !== null && Object.keys(cert).length > 0;
-    const refuse = (why: string): false => {
-      log.warn(`${this.peer()}: client certificate refused: ${why}`);
+    const verdict = judgePeerCertificate(secure, options);
+    if (verdict.refused !== undefined) {
+      log.warn(`${this.peer()}: client certificate refused: ${verdict.refused}`);
       this.close('client certificate refused');
       return false;
-    };
-    if (!presented) {
-      if (options.clientCertificates === 'require') return refuse('none presented (tls.clientCertificates is require)');
-      return true;
     }
-    const cn = cert.subject?.CN;
-    const name = clean((Array.isArray(cn) ? cn[0] : cn) ?? '?', 64);
-    const why = clientCertificateProblem(secure.getPeerX509Certificate(), options.clientCa);
-    if (why) return refuse(`${name}: ${why}`);
-    if (options.isRevoked?.(cert.serialNumber.toUpperCase())) return refuse(`${name}: serial ${cert.serialNumber} is revoked`);
-    log.info(`${this.peer()}: client certificate ${name} (serial ${cert.serialNumber})`);
+    if (verdict.accepted !== undefined) log.info(`${this.peer()}: client certificate ${verdict.accepted}`);
     return true;
   }
 
@@ -405,6 +353,7 @@ export class NutServer {
     httpRefused: 0,
     parseErrors: 0,
     requests: 0,
+    badLineClosed: 0,
   };
   private readonly servers: net.Server[] = [];
   private readonly connections = new Set<Connection>();
@@ -542,18 +491,3 @@ export class NutServer {
   }
 }
 
-const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
-
-/**
- * Why a presented client certificate is not acceptable, or undefined. Checked here rather than by the TLS
- * layer: a TLSSocket made over an accepted socket (STARTTLS) gets no verdict of its own, and each reason belongs
- * in the log. Issued and signed by the CA, inside its validity, meant for client authentication.
- */
-export function clientCertificateProblem(cert: X509Certificate | undefined, ca: X509Certificate, now = new Date()): string | undefined {
-  if (!cert) return 'unreadable';
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return "not issued by walnut's CA";
-  if (now < cert.validFromDate || now > cert.validToDate) return `outside its validity (${cert.validFrom} to ${cert.validTo})`;
-  const usage = cert.keyUsage;
-  if (usage && usage.length > 0 && !usage.includes(CLIENT_AUTH)) return 'not a client certificate (extended key usage)';
-  return undefined;
-}

@@ -1,5 +1,5 @@
 // Per-connection protocol state (nut-protocol.md §2.3, §4.2). Plain data: the socket lives in server.ts.
-import type { AuthExchange } from './auth-command.ts';
+import type { ServerAuth } from '../authsrv/mutual.ts';
 
 export interface Session {
   /** peer address as inet_ntop prints it (LIST CLIENT shows it) */
@@ -40,4 +40,12 @@ export function newSession(address: string, port: number): Session {
     ticketUser: undefined,
     tlsExporter: undefined,
   };
+}
+
+/** A NUT `AUTH` exchange in progress (auth-command.ts): the server end, and what `AUTH MORE` lines gathered. */
+export interface AuthExchange {
+  server: ServerAuth;
+  chunks: Buffer[];
+  bytes: number;
+  relays: number;
 }

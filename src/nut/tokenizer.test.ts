@@ -41,11 +41,7 @@ const CASES: [name: string, input: string, expected: string[]][] = [
   ['a NUL byte is dropped', 'GET VAR my\x00ups ups.status\n', ['GET', 'VAR', 'myups', 'ups.status']],
   ['a dropped byte between words still starts an (empty) word, as in upsd', 'GET \x01 VAR\n', ['GET', '', 'VAR']],
   ['DEL (0x7f) is kept: only bytes from 0x80 are dropped', 'a\x7fb\n', ['a\x7fb']],
-  ['the USERNAME argument keeps bytes from 0x80 (credentials are bytes)', 'USERNAME j\xc3\xbcrgen\n', ['USERNAME', 'j\xc3\xbcrgen']],
-  ['a quoted PASSWORD keeps bytes from 0x80, spaces and escapes', 'password "p\xe4ss \\"w\\" \\#"\n', ['password', 'p\xe4ss "w" #']],
-  ['a credential word still drops control bytes', 'PASSWORD a\x01\xffb\n', ['PASSWORD', 'a\xffb']],
-  ['only the credential argument keeps them: not a third word', 'USERNAME a \xe9b\n', ['USERNAME', 'a', 'b']],
-  ['other commands still drop bytes from 0x80 in every word', 'GET USERNAME \xe9x\n', ['GET', 'USERNAME', 'x']],
+  ['without a caller rule every word drops bytes from 0x80, the argument of USERNAME too', 'USERNAME j\xc3\xbcrgen\n', ['USERNAME', 'jrgen']],
   ['a backslash outside quotes takes the next byte literally', 'my\\ups\n', ['myups']],
   ['an escaped space outside quotes joins words', 'a\\ b\n', ['a b']],
   ['"" is an empty word', 'SET VAR myups ups.id ""\n', ['SET', 'VAR', 'myups', 'ups.id', '']],
@@ -67,6 +63,22 @@ for (const [name, input, expected] of CASES) {
     assert.deepEqual(words(input), expected);
   });
 }
+
+test('a word the caller picks keeps its bytes from 0x80, and only that word', () => {
+  const asked: string[][] = [];
+  const second = (before: readonly string[]): boolean => {
+    asked.push([...before]);
+    return before.length === 1;
+  };
+  const line = (input: string): TokenizerEvent => tokenizeLine(input, { keepsHighBytes: second });
+  assert.deepEqual(line('a b\xe9c d\xe9e\n'), lineOf('a', 'b\xe9c', 'de'));
+  assert.deepEqual(asked, [['a'], ['a', 'b\xe9c']], 'asked with the words before, once per byte from 0x80');
+  assert.deepEqual(line('a "b\xe9 \\"c\\""\n'), lineOf('a', 'b\xe9 "c"'), 'inside quotes and after escapes');
+  assert.deepEqual(line('a b\x01\xffc\n'), lineOf('a', 'b\xffc'), 'control bytes are still dropped');
+  asked.length = 0;
+  assert.deepEqual(line('plain words only\n'), lineOf('plain', 'words', 'only'));
+  assert.deepEqual(asked, [], 'a line without such bytes never asks');
+});
 
 test('the same cases give the same words when fed one byte at a time', () => {
   for (const [name, input, expected] of CASES) {

@@ -8,8 +8,9 @@
 // - '#' outside quotes starts a comment that runs to LF; '#' inside quotes, unescaped, is a parse error.
 // - '=' outside quotes is always a word of its own.
 // - Bytes < 0x20 that are not whitespace and bytes >= 0x80 are dropped (CVE-2012-2944), but, as in upsd,
-//   such a byte still starts a word when it is met between words. Exception: the argument of USERNAME and
-//   PASSWORD keeps bytes >= 0x80 (credentials are byte strings; docs/nut-compat.md).
+//   such a byte still starts a word when it is met between words. Exception: a word the caller's
+//   `keepsHighBytes` picks keeps bytes >= 0x80 (the NUT command layer picks the credential arguments,
+//   credential-words.ts). The tokenizer itself knows no command.
 // - At most 32 words per line (extra words are dropped) and 512 bytes per word (the rest is dropped).
 //
 // Deliberate difference (documented in docs/nut-compat.md): upsd answers a parse error with silence and throws
@@ -72,13 +73,24 @@ export type TokenizerEvent =
   | { kind: 'line'; words: string[] }
   | { kind: 'parse-error'; reason: string };
 
+export interface TokenizerOptions {
+  /** Asked, with the words of the line before it, when a byte >= 0x80 arrives in a word: true keeps such bytes
+   *  in that word. Unset: every word drops them. */
+  readonly keepsHighBytes?: ((wordsBefore: readonly string[]) => boolean) | undefined;
+}
+
 export class Tokenizer {
+  private readonly keepsHighBytes: ((wordsBefore: readonly string[]) => boolean) | undefined;
   private state: State = S.findWordStart;
   private words: string[] = [];
   private word: number[] = [];
   /** complete lines seen, for counters */
   linesParsed = 0;
   parseErrors = 0;
+
+  constructor(options: TokenizerOptions = {}) {
+    this.keepsHighBytes = options.keepsHighBytes;
+  }
 
   /**
    * Feeds bytes. Calls `onEvent` for each complete line or parse error and returns the offset just past the
@@ -114,22 +126,9 @@ export class Tokenizer {
   }
 
   private addChar(b: number): void {
-    if (b < 0x20 || (b >= 0x80 && !this.inCredentialWord())) return;
+    if (b < 0x20 || (b >= 0x80 && !this.keepsHighBytes?.(this.words))) return;
     if (this.word.length >= MAX_WORD_BYTES) return;
     this.word.push(b);
-  }
-
-  /**
-   * The argument of USERNAME or PASSWORD keeps its bytes from 0x80 (walnut differs from upsd here, see
-   * docs/nut-compat.md): names and passwords are byte strings (src/auth/bytes.ts) and must reach the check
-   * exactly as the client sent them, UTF-8 included; dropping bytes would both refuse such passwords and let
-   * "pässword" match "pssword". Every other word, which reaches the UPS model, replies or the device, is
-   * filtered as before. Only asked for bytes from 0x80, so plain lines pay nothing.
-   */
-  private inCredentialWord(): boolean {
-    if (this.words.length !== 1) return false;
-    const command = this.words[0]!.toUpperCase();
-    return command === 'USERNAME' || command === 'PASSWORD';
   }
 
   private endOfWord(): void {
@@ -227,8 +226,8 @@ export class Tokenizer {
 }
 
 /** Tokenizes one complete line (without needing a trailing LF); for unit tests and config parsing. */
-export function tokenizeLine(line: string): TokenizerEvent {
-  const t = new Tokenizer();
+export function tokenizeLine(line: string, options: TokenizerOptions = {}): TokenizerEvent {
+  const t = new Tokenizer(options);
   let result: TokenizerEvent | undefined;
   const bytes = Buffer.from(line.endsWith('\n') ? line : line + '\n', 'latin1');
   t.push(bytes, (ev) => {

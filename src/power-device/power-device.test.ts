@@ -69,6 +69,16 @@ describe('the power device reproduces NUT 2.8.5 usbhid-ups for every fixture', (
     });
   }
 
+
+  it('publishes everything afresh when opened again on a sink that still holds the last session', async () => {
+    // the UPS model outlives a device (a replug): its old values must not pass for this session's
+    const fx = fixture('apc-back-ups-bk650m2-ch');
+    const sink = new RecordingSink();
+    await PowerDevice.open(new FixtureSource(fx), sink);
+    sink.setVariable('ups.delay.shutdown', '999');
+    await PowerDevice.open(new FixtureSource(fx), sink);
+    assert.deepEqual(sink.snapshot(), Object.fromEntries(Object.entries(fx.nutOracle.variables).sort()));
+  });
 });
 
 describe('published types follow the table flags', () => {

@@ -7,27 +7,24 @@
 //   update()        a quick walk (QUICK_POLL rows) or a full walk (all but STATIC/SEMI_STATIC/ABSENT/commands),
 //                   then ups.status; a walk where every read failed means the device is gone (§3.1, §3.3);
 //   onInputReport() every Input field of the report is an event for the Feature row of the same path (§3.2);
-//   setVariable() / runCommand()   validate, read-modify-write the Feature report, SET_REPORT (§2.5).
+//   setVariable() / runCommand()   the write path, writes.ts (§2.5); reports and strings: report-cache.ts.
 //
-// Deliberate differences from NUT 2.8.5 (each also listed in power-device.test.ts):
-//   - GET_REPORT results are cached for one walk or one write, not for `pollinterval` seconds, and a report that
-//     failed is not asked for again in the same walk;
-//   - the report buffer is zero-filled on every read instead of keeping stale bytes past a short answer, and its
-//     length is the true declared one (NUT's 8-bit offsets wrap past 32 bytes);
+// The UPS model behind the sink holds every value; this object only remembers which names it published.
+//
+// Deliberate differences from NUT 2.8.5 (each also listed in power-device.test.ts; the report cache's and the
+// write path's are in their files):
 //   - an Input report republishes ups.status at once instead of at the next 2 s cycle;
-//   - a SET VAR value that the field cannot hold, or a number that does not parse, is refused (NUT clamps or
-//     writes atol()'s 0); a command value that would turn "−1, never" into "0, now" is refused; a date that
-//     cannot be packed is refused (NUT writes 0, "not set"); the driver-side delays only take integers;
-//   - a write reads the report fresh before modifying it (NUT modifies whatever its cache holds);
 //   - ups.alarm sentences raised by Input events are dropped, as NUT's next full walk drops them anyway.
 import { parseDescriptor } from '../hid/descriptor.ts';
 import { fixReportDescriptor } from '../hid/fixes.ts';
-import { fromPhysical, isSettable, readLogical, toPhysical, unitFactor, writeLogical } from '../hid/report.ts';
-import type { HidField, ParsedDescriptor, ReportType } from '../hid/types.ts';
+import { readLogical, toPhysical } from '../hid/report.ts';
+import type { ParsedDescriptor } from '../hid/types.ts';
 import { findField, usageNames } from '../hid/usages.ts';
 import type { UsageNames } from '../hid/usages.ts';
-import { CONVERSIONS, convertRead, convertWrite, enumValues, newVendorState } from './conversions.ts';
-import type { Conversion, ConversionContext, VendorState } from './conversions.ts';
+import { CONVERSIONS, convertRead, enumValues, newVendorState } from './conversions.ts';
+import type { ConversionContext, VendorState } from './conversions.ts';
+import { MAX_VALUE, noSinks } from './entry.ts';
+import type { Entry, OpSinks } from './entry.ts';
 import { formatWithDfl } from './format.ts';
 import {
   applyBoolean,
@@ -40,110 +37,41 @@ import {
 } from './status.ts';
 import type { LbRbTimers, StatusFlag, StatusOptions } from './status.ts';
 import { apcLbRbBlipModel, selectSubdriver } from './subdrivers.ts';
-import type { DeviceInfo, SubdriverDef, SubdriverId, Tweaks } from './subdrivers.ts';
+import type { DeviceInfo, SubdriverDef, Tweaks } from './subdrivers.ts';
 import { hasFlag, HU } from './tables/types.ts';
 import type { MappingRow } from './tables/types.ts';
+import { FieldIndex } from './field-index.ts';
+import { deviceInfo, hex4 } from './identity.ts';
+import { POLL_INTERVAL_MS } from './options.ts';
+import type { PowerDeviceOptions } from './options.ts';
+import { DeviceReports, Gone, printable } from './report-cache.ts';
+import type { ReportCache } from './report-cache.ts';
 import { PowerDeviceError, ReportError } from './types.ts';
-import type { PublishedType, ReportSource, UsbIdentity, VariableSink } from './types.ts';
+import type { PublishedType, ReportSource, VariableSink } from './types.ts';
+import { DeviceWriter } from './writes.ts';
 
-export interface PowerDeviceOptions {
-  /** NUT `subdriver`: force one instead of choosing by USB IDs */
-  readonly subdriver?: SubdriverId | undefined;
-  /** NUT `explore`: serve the device with the generic (empty) mapping */
-  readonly explore?: boolean | undefined;
-  /** NUT `productid` given: take a known vendor's unknown product */
-  readonly acceptUnknownProduct?: boolean | undefined;
-  /** NUT `onlinedischarge_onbattery`: OL+DISCHRG is reported as OB (default: NUT's "OL DISCHRG") */
-  readonly onlineDischargeOnBattery?: boolean | undefined;
-  /** NUT `onlinedischarge_calibration`: OL+DISCHRG is reported as CAL */
-  readonly onlineDischargeCalibration?: boolean | undefined;
-  /** NUT `lbrb_log_delay_sec`; default 0, or 3 for the APC models that blip LB/RB (§2.3) */
-  readonly lbrbLogDelaySec?: number | undefined;
-  readonly lbrbLogDelayWithoutCalibrating?: boolean | undefined;
-  /** NUT `ignorelb` (driver.flag.ignorelb) */
-  readonly ignoreLb?: boolean | undefined;
-  /** NUT `lowbatt` / `ondelay` / `offdelay`: driver-side values of battery.charge.low, ups.delay.start/shutdown */
-  readonly lowBatt?: number | undefined;
-  readonly onDelay?: number | undefined;
-  readonly offDelay?: number | undefined;
-  /** NUT `pollfreq` in ms (default 30 s, CyberPower 12 s) */
-  readonly fullPollMs?: number | undefined;
-  /** NUT `pollonly`: ignore Input reports; STATIC/SEMI_STATIC rows are then read on every full update */
-  readonly pollOnly?: boolean | undefined;
-  /** NUT `disable_fix_report_desc` */
-  readonly disableFixReportDesc?: boolean | undefined;
-  readonly now?: (() => number) | undefined;
-  /** the pause inside shutdown.return / shutdown.stayoff (125 ms in NUT, for Tripp Lite AVR750U) */
-  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
-}
-
-/** NUT's pollinterval (main loop period) */
-export const POLL_INTERVAL_MS = 2000;
-/** NUT formats values into a buffer of ST_MAX_VALUE_LEN (256) bytes: at most 255 characters */
-const MAX_VALUE = 255;
-/** NUT's MAX_EVENT_NUM: Input fields taken from one report */
-const MAX_EVENTS = 32;
-
-/** One row of the subdriver table and the field it resolved to (NUT's hiddata; undefined = not used). */
-interface Entry {
-  readonly row: MappingRow;
-  readonly conv: Conversion | undefined;
-  field: HidField | undefined;
-}
+export type { PowerDeviceOptions } from './options.ts';
 
 type WalkMode = 'init' | 'quick' | 'full';
 
-/** A device that is unplugged or unusable (ReportError 'gone') aborts the operation. */
-class Gone extends Error {}
-
-/** What a walk or a write collects besides variables. */
-interface OpSinks {
-  readonly alarms: string[];
-  readonly buzzwords: string[];
-}
-
-/** GET_REPORT results for one operation: a buffer, or 'io' for a report that failed. */
-type ReportCache = Map<number, Buffer | 'io'>;
-
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?');
-}
-
-/** USB strings as NUT keeps them: none when empty, characters it cannot show as '?', bounded. */
-function usbText(text: string | undefined): string | undefined {
-  if (text === undefined || text === '') return undefined;
-  return printable(text.slice(0, 255));
-}
-
-function deviceInfo(usb: UsbIdentity): DeviceInfo {
-  return {
-    vendorId: parseInt(usb.vendorId, 16) & 0xffff,
-    productId: parseInt(usb.productId, 16) & 0xffff,
-    manufacturer: usbText(usb.manufacturer),
-    product: usbText(usb.product),
-    serial: usbText(usb.serialNumber),
-  };
-}
-
-function hex4(n: number): string {
-  return n.toString(16).padStart(4, '0');
-}
-
-/** A number as SET VAR / INSTCMD give it: NUT uses atol(), walnut refuses anything that is not a number. */
-function parseNumber(text: string): number | undefined {
-  const t = text.trim();
-  if (!/^[+-]?\d{1,15}(\.\d*)?$/.test(t)) return undefined;
-  return Math.trunc(Number(t)); // atol() stops at the decimal point
+/** What open() has worked out before the device object exists. */
+interface DeviceParts {
+  readonly source: ReportSource;
+  readonly sink: VariableSink;
+  readonly options: PowerDeviceOptions;
+  readonly parsed: ParsedDescriptor;
+  readonly dev: DeviceInfo;
+  readonly vendor: VendorState;
+  readonly def: SubdriverDef;
+  readonly tweaks: Tweaks;
 }
 
 export class PowerDevice {
-  private readonly source: ReportSource;
   private readonly sink: VariableSink;
   private readonly options: PowerDeviceOptions;
   private readonly parsed: ParsedDescriptor;
   private readonly names: UsageNames;
   private readonly def: SubdriverDef;
-  private readonly tweaks: Tweaks;
   private readonly dev: DeviceInfo;
   private readonly vendor: VendorState;
   private readonly entries: Entry[];
@@ -151,14 +79,14 @@ export class PowerDevice {
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly useInterruptPipe: boolean;
-  /** published values, NUT's dstate tree as far as this device wrote it */
-  private readonly vars = new Map<string, string>();
+  private readonly reports: DeviceReports;
+  private readonly writer: DeviceWriter;
+  /** the names this device published (NUT's dstate tree as far as it wrote it); the values are in the sink's
+   *  model only. Kept because the model outlives a device: after a reconnect it still holds the last session's
+   *  values, and NUT's walk starts from an empty tree ("first row wins", driver-side defaults). */
+  private readonly published = new Set<string>();
   private readonly commands = new Set<string>();
-  /** the last bytes seen per report ID (GET or Input), for the read-modify-write of a SET */
-  private readonly lastReport = new Map<number, Buffer>();
-  /** "type|u1,u2,…" for every usage-path prefix → first field, NUT's FindObject_with_Path */
-  private readonly prefixIndex = new Map<string, HidField>();
-  private readonly inputFields = new Map<number, HidField[]>();
+  private readonly index: FieldIndex;
   private flags = new Set<StatusFlag>();
   private timers: LbRbTimers = NO_TIMERS;
   private alarmActive = false;
@@ -166,24 +94,27 @@ export class PowerDevice {
   private dataChanged = false;
   private previousCharge: number | undefined;
 
-  private constructor(
-    source: ReportSource,
-    sink: VariableSink,
-    options: PowerDeviceOptions,
-    parsed: ParsedDescriptor,
-    dev: DeviceInfo,
-    vendor: VendorState,
-    def: SubdriverDef,
-    tweaks: Tweaks,
-  ) {
-    this.source = source;
+  private constructor(parts: DeviceParts) {
+    const { source, sink, options, parsed, dev, vendor, def, tweaks } = parts;
     this.sink = sink;
     this.options = options;
     this.parsed = parsed;
     this.dev = dev;
     this.vendor = vendor;
     this.def = def;
-    this.tweaks = tweaks;
+    this.reports = new DeviceReports(source, parsed, tweaks.maxReportSize);
+    this.writer = new DeviceWriter({
+      reports: this.reports,
+      commands: this.commands,
+      findInfo: (name) => this.findInfo(name),
+      context: (sinks) => this.context(sinks),
+      value: (name) => this.value(name),
+      publish: (name, value) => this.publish(name, value),
+      written: () => {
+        this.dataChanged = true;
+      },
+      sleep: (ms) => this.sleep(ms),
+    });
     this.names = usageNames(def.usages);
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -200,19 +131,7 @@ export class PowerDevice {
       conv: row.conv === undefined ? undefined : CONVERSIONS[row.conv],
       field: undefined,
     }));
-    for (const field of parsed.fields) {
-      if (field.padding) continue;
-      let key = `${field.type}|`;
-      for (let i = 0; i < field.usages.length; i++) {
-        key += (i > 0 ? ',' : '') + field.usages[i]!.toString(16);
-        if (!this.prefixIndex.has(key)) this.prefixIndex.set(key, field);
-      }
-      if (field.type === 'input') {
-        const list = this.inputFields.get(field.reportId) ?? [];
-        if (list.length < MAX_EVENTS) list.push(field);
-        this.inputFields.set(field.reportId, list);
-      }
-    }
+    this.index = new FieldIndex(parsed);
   }
 
   /** Opens the device: descriptor, subdriver, identity, INIT walk, commands, first update (§2.1, §3.1).
@@ -226,7 +145,7 @@ export class PowerDevice {
     if (subdriver.id === 'apc' || subdriver.id === 'cps') {
       parsed = fixReportDescriptor(parsed, source.usb, { disable: options.disableFixReportDesc ?? false });
     }
-    const device = new PowerDevice(source, sink, options, parsed, dev, vendor, subdriver, tweaks);
+    const device = new PowerDevice({ source, sink, options, parsed, dev, vendor, def: subdriver, tweaks });
     try {
       await device.init();
     } catch (err) {
@@ -261,12 +180,12 @@ export class PowerDevice {
       {
         value: async (path) => {
           const field = findField(this.parsed, path, 'feature', this.names);
-          return field ? this.readField(field, cache) : undefined;
+          return field ? this.reports.read(field, cache) : undefined;
         },
         itemString: async (path, size) => {
           const field = findField(this.parsed, path, 'feature', this.names);
-          const index = field ? await this.readField(field, cache) : undefined;
-          return index === undefined ? '' : this.usbString(Math.trunc(index), size);
+          const index = field ? await this.reports.read(field, cache) : undefined;
+          return index === undefined ? '' : this.reports.usbString(Math.trunc(index), size);
         },
       },
       this.vendor,
@@ -280,11 +199,11 @@ export class PowerDevice {
     this.publish('ups.productid', hex4(this.dev.productId));
 
     // upsdrv_initinfo()
-    await this.walk('init', { alarms: [], buzzwords: [] });
+    await this.walk('init', noSinks());
 
     // the user's lowbatt / ondelay / offdelay replace the values driver-side only, where the variable exists
     const override = (name: string, value: number | undefined): void => {
-      if (value !== undefined && this.vars.has(name)) this.publish(name, String(Math.trunc(value)));
+      if (value !== undefined && this.published.has(name)) this.publish(name, String(Math.trunc(value)));
     };
     override('battery.charge.low', this.options.lowBatt);
     override('ups.delay.start', this.options.onDelay);
@@ -307,7 +226,7 @@ export class PowerDevice {
 
     this.publish('device.type', 'ups');
     for (const what of ['mfr', 'model', 'serial']) {
-      const value = this.vars.get(`ups.${what}`);
+      const value = this.value(`ups.${what}`);
       if (value !== undefined) this.publish(`device.${what}`, value);
     }
   }
@@ -317,11 +236,11 @@ export class PowerDevice {
   /** One poll cycle (upsdrv_updateinfo without the interrupt read): 'gone' when the device must be reopened. */
   async update(kind: 'quick' | 'full'): Promise<'ok' | 'gone'> {
     // main.c remembers battery.charge before each cycle for the charge-trend rule
-    const charge = this.vars.get('battery.charge');
+    const charge = this.value('battery.charge');
     const parsedCharge = charge === undefined ? undefined : parseWholeNumber(charge);
     if (parsedCharge !== undefined && parsedCharge >= 0) this.previousCharge = parsedCharge;
 
-    const sinks: OpSinks = { alarms: [], buzzwords: [] };
+    const sinks = noSinks();
     try {
       if (kind === 'full' || this.dataChanged) {
         if (!(await this.walk('full', sinks))) return 'gone';
@@ -359,11 +278,11 @@ export class PowerDevice {
           if (entry.field === undefined) continue;
           if (hasFlag(row, HU.ABSENT)) {
             // driver-side variable: created from its default, never read
-            if (!this.vars.has(row.name)) this.publish(row.name, row.dfl ?? '', this.rowType(row));
+            if (!this.published.has(row.name)) this.publish(row.name, row.dfl ?? '', this.rowType(row));
             continue;
           }
           // the first row that yields a value wins; ups.alarm may have several
-          if (row.name !== 'ups.alarm' && this.vars.has(row.name)) {
+          if (row.name !== 'ups.alarm' && this.published.has(row.name)) {
             entry.field = undefined;
             continue;
           }
@@ -381,7 +300,7 @@ export class PowerDevice {
       // Tripp Lite SU3000LCD2UHV: report 0x54 hangs its firmware
       if (this.dev.vendorId === 0x09ae && this.dev.productId === 0x1330 && field.reportId === 0x54) continue;
       polled++;
-      const value = await this.readField(field, cache);
+      const value = await this.reports.read(field, cache);
       if (value === undefined) continue;
       succeeded++;
       if (hasFlag(row, HU.CMD)) {
@@ -425,7 +344,7 @@ export class PowerDevice {
 
   /** dstate_setflags / setaux / addenum after a row's value is published. */
   private publishType(entry: Entry, ctx: ConversionContext): void {
-    const value = this.vars.get(entry.row.name);
+    const value = this.value(entry.row.name);
     if (value === undefined) return;
     let type = this.rowType(entry.row);
     if (entry.row.rw && hasFlag(entry.row, HU.ENUM) && entry.conv) {
@@ -442,7 +361,7 @@ export class PowerDevice {
   private publishStatus(walkBuzzwords: readonly string[] | undefined): void {
     const result = buildStatus({
       flags: this.flags,
-      charge: this.vars.get('battery.charge'),
+      charge: this.value('battery.charge'),
       nowMs: this.now(),
       timers: this.timers,
       options: this.statusOptions,
@@ -460,10 +379,10 @@ export class PowerDevice {
         tokens: result.tokens,
         alarmActive: this.alarmActive,
         ignoreLb: this.options.ignoreLb ?? false,
-        charge: this.vars.get('battery.charge'),
-        chargeLow: this.vars.get('battery.charge.low'),
-        runtime: this.vars.get('battery.runtime'),
-        runtimeLow: this.vars.get('battery.runtime.low'),
+        charge: this.value('battery.charge'),
+        chargeLow: this.value('battery.charge.low'),
+        runtime: this.value('battery.runtime'),
+        runtimeLow: this.value('battery.runtime.low'),
         previousCharge: this.previousCharge,
       }),
     );
@@ -476,15 +395,14 @@ export class PowerDevice {
   onInputReport(report: Buffer): void {
     if (!this.useInterruptPipe || report.length < 1) return;
     const id = report[0]!;
-    const fields = this.inputFields.get(id);
+    const fields = this.index.inputsOf(id);
     if (!fields) return;
-    const buffer = this.reportBuffer(id, report);
-    this.lastReport.set(id, buffer);
-    const sinks: OpSinks = { alarms: [], buzzwords: [] };
+    const buffer = this.reports.received(report);
+    const sinks = noSinks();
     const ctx = this.context(sinks);
     for (const field of fields) {
       const value = toPhysical(field, readLogical(field, buffer));
-      const target = this.byUsages('feature', field.usages) ?? this.byUsages('input', field.usages);
+      const target = this.index.byUsages('feature', field.usages) ?? this.index.byUsages('input', field.usages);
       // find_hid_info(): the first row (driver-side ones aside) that uses this field
       const entry = target && this.entries.find((e) => e.field === target && !hasFlag(e.row, HU.ABSENT));
       if (!entry) continue;
@@ -494,224 +412,16 @@ export class PowerDevice {
     this.publishStatus(undefined);
   }
 
-  private byUsages(type: ReportType, usages: readonly number[]): HidField | undefined {
-    return this.prefixIndex.get(`${type}|${usages.map((u) => u.toString(16)).join(',')}`);
-  }
-
-  // ------------------------------------------------------------------ writes
+  // ------------------------------------------------------------------ writes (writes.ts)
 
   /** SET VAR (usbhid-ups.c setvar()). Rejects with PowerDeviceError. */
-  async setVariable(name: string, value: string): Promise<void> {
-    await this.setvar(name, value, { alarms: [], buzzwords: [] });
-  }
-
-  private async setvar(name: string, value: string, sinks: OpSinks): Promise<void> {
-    const entry = this.findInfo(name);
-    if (!entry) throw new PowerDeviceError('VAR-NOT-SUPPORTED', `${name} is not a variable of this UPS`);
-    const { row } = entry;
-    if (!row.rw) throw new PowerDeviceError('READONLY', `${name} is read-only`);
-    if (value.length > MAX_VALUE || !/^[\x20-\x7e]*$/.test(value)) {
-      throw new PowerDeviceError('INVALID-VALUE', `${name}: not a printable value of at most ${MAX_VALUE} characters`);
-    }
-    if (row.str !== undefined && row.str >= 1 && value.length > row.str) {
-      throw new PowerDeviceError('INVALID-VALUE', `${name}: longer than ${row.str} characters`);
-    }
-    if (hasFlag(row, HU.ABSENT)) {
-      // a driver-side variable: kept here, never sent to the device
-      if (row.name.startsWith('ups.delay.') && parseNumber(value) === undefined) {
-        throw new PowerDeviceError('INVALID-VALUE', `${name}: a delay is a whole number of seconds`);
-      }
-      this.publish(row.name, row.name.startsWith('ups.delay.') ? String(parseNumber(value)) : value);
-      return;
-    }
-    const ctx = this.context(sinks);
-    let raw: number | undefined;
-    if (entry.conv) {
-      const converted = await convertWrite(entry.conv, value, ctx);
-      raw = converted ?? undefined;
-    } else {
-      raw = parseNumber(value);
-    }
-    if (raw === undefined || !Number.isFinite(raw)) {
-      throw new PowerDeviceError('INVALID-VALUE', `${name}: ${JSON.stringify(value)} is not an accepted value`);
-    }
-    await this.writeField(entry.field!, raw, 'set', name);
+  setVariable(name: string, value: string): Promise<void> {
+    return this.writer.setvar(name, value, noSinks());
   }
 
   /** INSTCMD (usbhid-ups.c instcmd()). Rejects with PowerDeviceError. */
-  async runCommand(name: string, parameter?: string): Promise<void> {
-    const known = [...this.commands].find((c) => c.toLowerCase() === name.toLowerCase());
-    if (!known) throw new PowerDeviceError('CMD-NOT-SUPPORTED', `${name} is not a command of this UPS`);
-    if (parameter !== undefined && (parameter.length > MAX_VALUE || !/^[\x20-\x7e]*$/.test(parameter))) {
-      throw new PowerDeviceError('INSTCMD-FAILED', `${name}: unusable parameter`);
-    }
-    await this.instcmd(known, parameter);
-  }
-
-  private async instcmd(name: string, parameter: string | undefined): Promise<void> {
-    const lower = name.toLowerCase();
-    // the old names are redirected, whatever the table says about them
-    if (lower === 'beeper.off') return this.instcmd('beeper.disable', undefined);
-    if (lower === 'beeper.on') return this.instcmd('beeper.enable', undefined);
-    if (lower === 'shutdown.default') {
-      // upsdrv_shutdown(): the first of these that works
-      for (const cmd of ['shutdown.return', 'shutdown.reboot', 'load.off.delay', 'shutdown.stayoff']) {
-        try {
-          await this.instcmd(cmd, undefined);
-          return;
-        } catch (err) {
-          if (!(err instanceof PowerDeviceError)) throw err;
-        }
-      }
-      throw new PowerDeviceError('INSTCMD-FAILED', 'no shutdown command worked');
-    }
-    const entry = this.findInfo(name);
-    if (!entry) return this.composite(lower);
-    const { row } = entry;
-    if (!hasFlag(row, HU.CMD)) throw new PowerDeviceError('CMD-NOT-SUPPORTED', `${name} is not a command`);
-    const text = parameter ?? row.dfl;
-    if (text === undefined && hasFlag(row, HU.PARAM_REQUIRED)) {
-      throw new PowerDeviceError('INSTCMD-FAILED', `${name} needs a parameter`);
-    }
-    let raw: number | undefined;
-    if (entry.conv) {
-      raw = (await convertWrite(entry.conv, text ?? '', this.context({ alarms: [], buzzwords: [] }))) ?? undefined;
-    } else {
-      raw = text === undefined ? 0 : parseNumber(text);
-    }
-    if (raw === undefined || !Number.isFinite(raw)) {
-      throw new PowerDeviceError('INSTCMD-FAILED', `${name}: ${JSON.stringify(text)} is not an accepted value`);
-    }
-    await this.writeField(entry.field!, raw, 'command', name);
-  }
-
-  /** The commands NUT builds from others when the table has no row of that name (§2.5). */
-  private async composite(lower: string): Promise<void> {
-    switch (lower) {
-      case 'load.on':
-        return this.instcmd('load.on.delay', '0');
-      case 'load.off':
-        return this.instcmd('load.off.delay', '0');
-      case 'shutdown.return':
-      case 'shutdown.stayoff': {
-        const stayOff = lower === 'shutdown.stayoff';
-        if (this.vars.has('ups.start.auto')) {
-          // NUT ignores whether this works
-          await this.setvar('ups.start.auto', stayOff ? 'no' : 'yes', { alarms: [], buzzwords: [] }).catch(() => undefined);
-        }
-        await this.instcmd('load.on.delay', stayOff ? '-1' : this.vars.get('ups.delay.start'));
-        // Tripp Lite AVR750U (3024) ignores commands that come too fast
-        await this.sleep(125);
-        return this.instcmd('load.off.delay', this.vars.get('ups.delay.shutdown'));
-      }
-      default:
-        throw new PowerDeviceError('CMD-NOT-SUPPORTED', `${lower} is not a command of this UPS`);
-    }
-  }
-
-  /** HIDSetDataValue(): value → logical → read-modify-write of the report → SET_REPORT(Feature). */
-  private async writeField(field: HidField, value: number, purpose: 'set' | 'command', what: string): Promise<void> {
-    const failed = purpose === 'set' ? 'SET-FAILED' : 'INSTCMD-FAILED';
-    if (!isSettable(field)) throw new PowerDeviceError(failed, `${what}: the field is constant`);
-    let logical: number;
-    try {
-      logical = fromPhysical(field, value);
-    } catch {
-      throw new PowerDeviceError(purpose === 'set' ? 'INVALID-VALUE' : failed, `${what}: ${value} cannot be written`);
-    }
-    if (purpose === 'set' && !this.representable(field, value, logical)) {
-      throw new PowerDeviceError('INVALID-VALUE', `${what}: ${value} is outside what the UPS accepts`);
-    }
-    if (purpose === 'command' && value < 0 && logical >= 0) {
-      // −1 means "cancel" / "never"; clamped to a logical 0 or more it would mean "now" (NUT writes it anyway)
-      throw new PowerDeviceError(failed, `${what}: the UPS cannot hold ${value}`);
-    }
-    const buffer = await this.currentReport(field.reportId, failed);
-    writeLogical(field, buffer, logical);
-    try {
-      await this.source.setFeature(buffer);
-    } catch (err) {
-      throw new PowerDeviceError(failed, `${what}: the UPS refused the write (${(err as Error).message})`);
-    }
-    this.lastReport.set(field.reportId, buffer);
-    this.dataChanged = true;
-  }
-
-  /** The value fits the field without NUT's clamping (physical range) or bit truncation (logical range). */
-  private representable(field: HidField, value: number, logical: number): boolean {
-    const { physicalMin: pmin, physicalMax: pmax, logicalMin: lmin, logicalMax: lmax } = field;
-    if (pmin !== undefined && pmax !== undefined && pmax > pmin && lmax > lmin) {
-      const physical = value / unitFactor(field);
-      return physical >= pmin && physical <= pmax;
-    }
-    return logical >= lmin && logical <= lmax;
-  }
-
-  /** The report as it is now (a fresh GET), or the last bytes seen when the GET fails, for read-modify-write. */
-  private async currentReport(id: number, failed: 'SET-FAILED' | 'INSTCMD-FAILED'): Promise<Buffer> {
-    let fresh: Buffer | 'io';
-    try {
-      fresh = await this.getReport(id, new Map());
-    } catch {
-      throw new PowerDeviceError(failed, 'the UPS is gone');
-    }
-    if (fresh !== 'io') return Buffer.from(fresh);
-    const last = this.lastReport.get(id);
-    return last ? Buffer.from(last) : this.reportBuffer(id, Buffer.from([id]));
-  }
-
-  // ------------------------------------------------------------------ reports and strings
-
-  /** NUT keeps one buffer per report ID whatever the type: the longest declared layout, ID byte included. */
-  private reportLength(id: number): number {
-    const types: ReportType[] = ['feature', 'input', 'output'];
-    return Math.max(1, ...types.map((t) => this.parsed.reportLength(t, id)));
-  }
-
-  private reportBuffer(id: number, bytes: Buffer): Buffer {
-    const buffer = Buffer.alloc(this.reportLength(id));
-    bytes.copy(buffer, 0, 0, Math.min(bytes.length, buffer.length));
-    buffer[0] = id;
-    return buffer;
-  }
-
-  /** GET_REPORT(Feature) once per operation; 'io' for a failed one; throws Gone when the device is gone. */
-  private async getReport(id: number, cache: ReportCache): Promise<Buffer | 'io'> {
-    const cached = cache.get(id);
-    if (cached !== undefined) return cached;
-    const length = this.reportLength(id);
-    let result: Buffer | 'io';
-    try {
-      // APC Back-UPS ES 525 / CS send more than they declare (max_report_size)
-      const bytes = await this.source.getFeature(id, this.tweaks.maxReportSize ? Math.max(length, 64) : length);
-      result = this.reportBuffer(id, bytes);
-      this.lastReport.set(id, result);
-    } catch (err) {
-      if (err instanceof ReportError && err.failure === 'gone') throw new Gone(err.message);
-      result = 'io'; // the item is skipped (§3.3)
-    }
-    cache.set(id, result);
-    return result;
-  }
-
-  /** HIDGetDataValue(): the value of a Feature field, undefined when its report cannot be read. */
-  private async readField(field: HidField, cache: ReportCache): Promise<number | undefined> {
-    const report = await this.getReport(field.reportId, cache);
-    if (report === 'io') return undefined;
-    return toPhysical(field, readLogical(field, report));
-  }
-
-  /** HIDGetIndexString(): the string into a `size`-byte buffer, "" when the device has none. */
-  private async usbString(index: number, size: number): Promise<string> {
-    if (!Number.isInteger(index) || index < 1 || index > 255) return '';
-    let text: string | undefined;
-    try {
-      text = await this.source.getString(index);
-    } catch {
-      return '';
-    }
-    if (text === undefined) return '';
-    return printable(text.slice(0, Math.max(0, size - 1)).replace(/\n+$/, ''));
+  runCommand(name: string, parameter?: string): Promise<void> {
+    return this.writer.runCommand(name, parameter);
   }
 
   // ------------------------------------------------------------------ bookkeeping
@@ -724,17 +434,17 @@ export class PowerDevice {
 
   private context(sinks: OpSinks): ConversionContext {
     return {
-      get: (name) => this.vars.get(name),
+      get: (name) => this.value(name),
       set: (name, value) => this.publish(name, value),
       remove: (name) => this.remove(name),
       flags: () => this.flags,
       buzzword: (word) => {
         if (!sinks.buzzwords.includes(word)) sinks.buzzwords.push(word);
       },
-      string: (index, size) => this.usbString(index, size),
+      string: (index, size) => this.reports.usbString(index, size),
       setvar: async (name, value) => {
         try {
-          await this.setvar(name, value, sinks);
+          await this.writer.setvar(name, value, sinks);
           return true;
         } catch (err) {
           if (err instanceof PowerDeviceError) return false;
@@ -745,10 +455,15 @@ export class PowerDevice {
     };
   }
 
+  /** A value this device published in this session, as the model holds it. */
+  private value(name: string): string | undefined {
+    return this.published.has(name) ? this.sink.getVariable(name)?.value : undefined;
+  }
+
   private publish(name: string, value: string, type?: PublishedType): void {
     const text = printable(value).slice(0, MAX_VALUE);
-    this.vars.set(name, text);
     this.sink.setVariable(name, text, type);
+    this.published.add(name);
   }
 
   private publishOrRemove(name: string, value: string | undefined): void {
@@ -757,7 +472,7 @@ export class PowerDevice {
   }
 
   private remove(name: string): void {
-    this.vars.delete(name);
+    this.published.delete(name);
     // also when this object never set it: a previous session of the same UPS may have (NUT's dstate_delinfo)
     this.sink.removeVariable(name);
   }

@@ -103,6 +103,11 @@ export class RecordingSink implements VariableSink {
     if (type) this.types.set(name, { ...this.types.get(name), ...type });
   }
 
+  getVariable(name: string): { value: string } | undefined {
+    const value = this.vars.get(name);
+    return value === undefined ? undefined : { value };
+  }
+
   removeVariable(name: string): void {
     this.vars.delete(name);
     this.types.delete(name);

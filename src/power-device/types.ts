@@ -47,10 +47,13 @@ export interface PublishedType {
   readonly ranges?: readonly { min: number; max: number }[] | undefined;
 }
 
-/** Where the mapping publishes; the UPS model satisfies it. `ups.status` is published as a plain variable
- *  holding the finished token string ("ALARM OL CHRG" ...). */
+/** Where the mapping publishes; the UPS model satisfies it, and is the one holder of the values: the mapping
+ *  reads back what it published (battery.charge for the status rules, the delays for shutdown.return).
+ *  `ups.status` is published as a plain variable holding the finished token string ("ALARM OL CHRG" ...). */
 export interface VariableSink {
   setVariable(name: string, value: string, type?: PublishedType): void;
+  /** the variable as last set, looked up case-insensitively as upsd does */
+  getVariable(name: string): { readonly value: string } | undefined;
   removeVariable(name: string): void;
   addCommand(name: string): void;
 }

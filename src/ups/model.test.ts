@@ -112,15 +112,15 @@ test('a variable event fires on a new variable, a changed value and a removal, n
   ]);
 });
 
-test('setStatus writes ups.status with OL/OB first and ALARM when ups.alarm is set', () => {
+test('status tokens are the ups.status words split on blanks and upper-cased', () => {
   const { ups } = clocked();
   assert.deepEqual(ups.statusTokens(), []);
-  ups.setStatus(['CHRG', 'OL']);
-  assert.equal(ups.getVariable('ups.status')!.value, 'OL CHRG');
+  ups.setVariable('ups.status', 'OL CHRG');
   assert.deepEqual(ups.statusTokens(), ['OL', 'CHRG']);
-  ups.setVariable('ups.alarm', 'Replace battery!');
-  ups.setStatus(['OL']);
-  assert.equal(ups.getVariable('ups.status')!.value, 'OL ALARM');
+  ups.setVariable('ups.status', '  ob dischrg  LB ');
+  assert.deepEqual(ups.statusTokens(), ['OB', 'DISCHRG', 'LB']);
+  ups.setVariable('ups.status', '   ');
+  assert.deepEqual(ups.statusTokens(), []);
 });
 
 test('commands are found case-insensitively, keep their first spelling and are listed sorted case-insensitively', () => {

@@ -4,7 +4,6 @@
 // It does no I/O: the driver that owns the device calls in, and requests to the device go out through
 // the `DeviceControl` hooks the driver installs.
 import { EventEmitter } from 'node:events';
-import { formatStatus, parseStatus } from './status.ts';
 
 /** NUT's per-value limit (ST_MAX_VALUE_LEN 256) and a name limit that keeps every reply line under 511 bytes. */
 export const MAX_VALUE_BYTES = 256;
@@ -138,14 +137,12 @@ export class UpsModel extends EventEmitter<UpsModelEvents> {
 
   // ---- status ----
 
-  /** ups.status as tokens (empty when the driver has not set it). */
+  /** ups.status as tokens: split on blanks and upper-cased (upsmon compares them case-insensitively, NUT
+   *  clients/upsmon.c parse_status); empty when the driver has not set it. The power-device mapping
+   *  (src/power-device/status.ts) is what builds the value. */
   statusTokens(): string[] {
-    return parseStatus(this.getVariable('ups.status')?.value ?? '');
-  }
-
-  /** Sets ups.status from tokens, adding ALARM when ups.alarm is set. */
-  setStatus(tokens: readonly string[]): void {
-    this.setVariable('ups.status', formatStatus(tokens, this.getVariable('ups.alarm')?.value ?? ''));
+    const value = this.getVariable('ups.status')?.value ?? '';
+    return value.split(/\s+/).filter((t) => t.length > 0).map((t) => t.toUpperCase());
   }
 
   // ---- instant commands ----
