@@ -542,7 +542,7 @@ serve options:
   --data DIR           data folder: SQLite database and keys
   --listen HOST:PORT   NUT listener, repeatable; '*' is every address, port 0 picks a free one
                        (default *:3493)
-  --simulate FILE      serve a UPS fixture (shared/fixtures/ups format) instead of a USB device
+  --simulate FILE      serve a UPS fixture (test/fixtures/ups format) instead of a USB device
   --log-level LEVEL    log verbosity (default info)
 
 user and log (on the data folder serve uses; both also take --config FILE and --data DIR):

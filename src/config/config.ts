@@ -35,7 +35,7 @@ export interface UpsConfig {
   name: string;
   /** `desc=` in ups.conf: LIST UPS / GET UPSDESC */
   description?: string;
-  /** serve a fixture (shared/fixtures/ups format) instead of a USB device */
+  /** serve a fixture (test/fixtures/ups format) instead of a USB device */
   simulate?: string;
   /** Which USB UPS to drive (hex, as `lsusb` prints them); unset: the first HID Power Device found. */
   vendorId?: string;

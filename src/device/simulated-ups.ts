@@ -1,4 +1,4 @@
-// A simulated USB HID UPS built from a fixture (shared/fixtures/ups format): it answers GET_REPORT(Feature)
+// A simulated USB HID UPS built from a fixture (test/fixtures/ups format): it answers GET_REPORT(Feature)
 // from the recorded bytes, sends the recorded Input reports, takes SET_REPORT into its report memory, and acts
 // like a UPS once somebody acts on it:
 //   - test.failure.start / test.failure.stop (NUT's "simulated power failure") take mains away and give them
