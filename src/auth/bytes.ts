@@ -1,5 +1,5 @@
 // Principal names and passwords are byte strings, not text. A NUT word reaches walnut as bytes (the tokenizer
-// hands them over latin1-decoded, one char per byte; nut-protocol.md §1.2), a command-line argument as UTF-8,
+// hands them over latin1-decoded, one char per byte; docs/nut-protocol.md §1.2), a command-line argument as UTF-8,
 // and a password typed or piped in as raw bytes. Everything below the CLI compares bytes, so a name or
 // password with spaces, quotes, `#`, backslashes or non-ASCII bytes means exactly what was typed, everywhere.
 import { MAX_WORD_BYTES } from '../nut/tokenizer.ts';

@@ -20,7 +20,7 @@ export interface UserConfig {
   upsmon?: 'primary' | 'secondary' | 'master' | 'slave';
 }
 
-/** An opt-in legacy NAS client (nut-protocol.md §9.1: Synology's monuser/secret and the like). Its fixed
+/** An opt-in legacy NAS client (docs/nut-protocol.md §9.1: Synology's monuser/secret and the like). Its fixed
  *  password works only from `from` and only as upsmon secondary: LOGIN, never PRIMARY, FSD, SET or INSTCMD.
  *  Every use is logged as a warning and in the event log. None by default. */
 export interface LegacyClientConfig {
@@ -104,7 +104,7 @@ export interface TlsConfig {
   /** CERTREQUEST done right: off, request (checked when sent), require */
   clientCertificates: 'off' | 'request' | 'require';
   /** take USERNAME/PASSWORD/LOGIN/... outside TLS. false by default: no credential in clear, ever. Debian's
-   *  upsrw/upscmd 2.8.0 never send STARTTLS (nut-protocol.md §5.3); they need true, or 2.8.3+ clients. */
+   *  upsrw/upscmd 2.8.0 never send STARTTLS (docs/nut-protocol.md §5.3); they need true, or 2.8.3+ clients. */
   clearCredentials: boolean;
   /** GET/LIST: any connection (Home Assistant has no TLS), only inside TLS, or only after LOGIN ('none') */
   anonymousReads: 'any' | 'tls' | 'none';

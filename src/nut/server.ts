@@ -3,10 +3,10 @@
 //
 // Where upsd 2.8 is weak, walnut differs on purpose (docs/nut-compat.md):
 // - Idle timeout is configurable (default 300 s, upsd: 60 s hard-coded); like upsd, only a complete line
-//   counts as activity (nut-protocol.md §1.4).
+//   counts as activity (docs/nut-protocol.md §1.4).
 // - Sockets never block the server: a client that stops reading stops being read (its pipelined requests wait
 //   in the kernel), and is dropped when its output stays above the high-water mark for `writeStallMs`. Nobody
-//   else waits for it (upsd blocks every client on one such writer; upsd-baseline.md "Stall").
+//   else waits for it (upsd blocks every client on one such writer; docs/nut-protocol.md §1.5 item 1).
 // - Past `maxConnections`, a new connection is accepted and closed at once, so the client sees EOF instead of
 //   hanging in the backlog, and the refusal is counted and logged (upsd goes silent and spins).
 // - Replies to a batch of pipelined lines stream out in writes of 1, 2, 4, 8, ... replies, with TCP_NODELAY:
@@ -45,7 +45,7 @@ export interface ConnectionEvent {
   reason?: string;
 }
 
-/** STARTTLS (nut-protocol.md §5): without it the server answers ERR FEATURE-NOT-CONFIGURED, as upsd. */
+/** STARTTLS (docs/nut-protocol.md §5): without it the server answers ERR FEATURE-NOT-CONFIGURED, as upsd. */
 export interface NutTlsOptions {
   /** certificate chain, key, the CA that client certificates must chain to, versions and ciphers */
   secureContext: tls.SecureContext;
@@ -303,7 +303,7 @@ class Connection {
   /**
    * After `OK STARTTLS` has gone out: a full reset (issue 5). Whatever the client pipelined in clear after
    * STARTTLS is dropped, the credentials and LOGIN given in clear are forgotten, and the TLS handshake runs on
-   * the same socket (nut-protocol.md §5.1); lines are parsed again only inside TLS.
+   * the same socket (docs/nut-protocol.md §5.1); lines are parsed again only inside TLS.
    */
   private startTls(): void {
     const options = this.server.tlsOptions!;
@@ -452,7 +452,7 @@ export class NutServer {
   /** Listens on host:port (port 0 picks one); resolves with the bound address. */
   listen(host: string, port: number): Promise<net.AddressInfo> {
     const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    // A deep backlog: upsd's 16 drops SYNs in bursts (upsd-baseline.md "Burst connects").
+    // A deep backlog: upsd's 16 drops SYNs in bursts (docs/nut-protocol.md §1.5 item 2).
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port, backlog: 4096 }, () => {

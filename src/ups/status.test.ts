@@ -1,4 +1,4 @@
-// ups.status tokens (nut-protocol.md §7.1).
+// ups.status tokens (docs/nut-protocol.md §7.1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { STATUS_TOKENS, formatStatus, parseStatus } from './status.ts';

@@ -1,4 +1,4 @@
-// ups.status tokens (nut-protocol.md §7.1, NUT docs/nut-names.txt). Order is not significant to clients but
+// ups.status tokens (docs/nut-protocol.md §7.1, NUT docs/nut-names.txt). Order is not significant to clients but
 // drivers put OL/OB first; clients must ignore unknown tokens, so unknown tokens are allowed, only shaped.
 
 export const STATUS_TOKENS = [
