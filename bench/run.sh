@@ -5,7 +5,8 @@
 #   bash bench/run.sh            (or: make bench)
 #
 # Environment knobs (defaults in brackets):
-#   WALNUT_BIN [out/walnut-linux-x64]   FIXTURE [shared/fixtures/ups/apc-back-ups-bk650m2-ch.json]
+#   WALNUT_BIN [out/walnut-linux-x64]   FIXTURE [../shared/fixtures/ups/apc-back-ups-bk650m2-ch.json
+#   when present beside the repository, else test/fixtures/ups/apc-back-ups-bk650m2-ch.json]
 #   BENCH_REPS [5]  BENCH_DURATION [3] seconds per load run   BENCH_IDLE_CONNS [10000]
 #   BENCH_COLD_RUNS [7]   BENCH_OUT [unset: a directory to keep results.jsonl, logs and table.txt in]
 #   BENCH_SELFTEST=1  put a second upsd where walnut goes (A/A run: shows the noise floor of the ratios)
@@ -29,8 +30,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 say() { echo "bench: $*" >&2; }
 
 if [[ -z ${FIXTURE:-} ]]; then
-  for f in ../shared/fixtures/ups/apc-back-ups-bk650m2-ch.json /work/shared/fixtures/ups/apc-back-ups-bk650m2-ch.json \
-           test/fixtures/ups/apc-back-ups-bk650m2-ch.json; do
+  for f in ../shared/fixtures/ups/apc-back-ups-bk650m2-ch.json test/fixtures/ups/apc-back-ups-bk650m2-ch.json; do
     [[ -f $f ]] && { FIXTURE=$f; break; }
   done
 fi
@@ -59,7 +59,7 @@ if ((NOFILE < IDLE_CONNS + 300)); then
 fi
 
 # --- temp dir and cleanup -------------------------------------------------------------------------------
-TMP=$(mktemp -d /tmp/walnut-bench.XXXXXX)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/walnut-bench.XXXXXX")
 PIDS=()
 cleanup() {
   local rc=$?

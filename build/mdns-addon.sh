@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds mdns's NAN addon (dns_sd_bindings.node) for the pinned Node 24, from node_modules/mdns as npm left it:
 # patched by patches/mdns+2.7.2.patch (the root postinstall), never built by mdns's own install script
-# (package.json allowScripts: it would build against the host Node's headers). appliance-packaging.md §1.9.
+# (package.json allowScripts: it would build against the host Node's headers). docs/packaging.md §1.3.
 #   x64:   against the host's libdns_sd (libavahi-compat-libdnssd-dev)
 #   arm64: cross-compiled with g++-aarch64-linux-gnu against a sysroot of downloaded arm64 .debs
 #          (build/arm64-debs.sh; nothing arm64 is installed on the host)

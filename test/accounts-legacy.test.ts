@@ -93,7 +93,7 @@ test('a real upsmon that wants to be primary with the legacy credentials is refu
   const refusals = (): number => walnut.logs().split('\n').filter((l) => /legacy client monuser \(upsmon secondary only\): PRIMARY refused/.test(l)).length;
   const before = refusals();
   try {
-    // upsmon asks PRIMARY, then MASTER (nut-protocol.md §4.3): both refused
+    // upsmon asks PRIMARY, then MASTER (docs/nut-protocol.md §4.3): both refused
     assert.ok(await eventually(() => refusals() >= before + 2), walnut.logs());
   } finally {
     await upsmon.stop();

@@ -3,7 +3,7 @@
 // byte, and the values read back through upsc show the change.
 // Where the bytes come from (the fixture's descriptor): 0x11 RemainingCapacityLimit (8 bit), 0x32
 // LowVoltageTransfer and 0x24 RemainingTimeLimit (Report Count leaked from padding makes them 46 bytes long:
-// hid-power-device.md §1.2), 0x18 AudibleAlarmControl (1 disabled, 2 enabled), 0x21 Battery.Test (23 bytes:
+// docs/hid-mapping.md §1.2), 0x18 AudibleAlarmControl (1 disabled, 2 enabled), 0x21 Battery.Test (23 bytes:
 // 1 quick, 3 abort), 0x15 DelayBeforeShutdown (16 bit, -1 = stop).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';

@@ -74,7 +74,7 @@ test('a simulated power failure goes OL → OB DISCHRG → OB DISCHRG LB with ch
 
   const cmd = await run('upscmd', ['-u', 'admin', '-p', 'drill-pass', walnut.target(), 'test.failure.start']);
   assert.equal(cmd.code, 0, cmd.stderr);
-  // usbhid-ups orders the tokens OB, DISCHRG, then LB (hid-power-device.md §2.3 step B)
+  // usbhid-ups orders the tokens OB, DISCHRG, then LB (docs/hid-mapping.md §2.3 step B)
   const down = await watch((s) => s.status === 'OB DISCHRG LB', 20_000);
   assert.deepEqual(distinct([start, ...down]), ['OL', 'OB DISCHRG', 'OB DISCHRG LB']);
   const onBattery = down.filter((s) => s.status.startsWith('OB'));

@@ -16,7 +16,7 @@ const TRIPPLITE = join(REPO, 'test', 'fixtures', 'ups', 'tripplite-09ae-3016.jso
 const FINAL_DELAY_S = 2;
 const OFF_DELAY_S = 2;
 const ON_DELAY_S = 3;
-// Tripp Lite 3016 (hid-power-device.md §2.6): load.on.delay is report 0x61, load.off.delay report 0x15, both
+// Tripp Lite 3016 (docs/hid-mapping.md §2.6): load.on.delay is report 0x61, load.off.delay report 0x15, both
 // 16-bit seconds — shutdown.return sends the on delay first, then the off delay
 const SHUTDOWN_RETURN_BYTES = [`610${ON_DELAY_S}00`, `150${OFF_DELAY_S}00`];
 

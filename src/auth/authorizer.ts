@@ -1,7 +1,7 @@
 // The NUT credential check (the Authorizer of src/auth/rights.ts, which src/nut/commands.ts asks) over the
 // principal database, with the brute-force throttle and the opt-in legacy client entries. USERNAME and PASSWORD
 // are accepted unchecked and verified here when LOGIN, PRIMARY/MASTER, FSD, SET VAR or INSTCMD is attempted
-// (nut-protocol.md §2.3, §4.1).
+// (docs/nut-protocol.md §2.3, §4.1).
 //
 // One attempt, in order:
 // 1. Attempts from one source address run one at a time (a guesser gains nothing from parallel connections).
@@ -11,7 +11,7 @@
 //    every credential check passes: it runs scrypt for known and unknown names alike, applies its lockout and
 //    answers with a ticket for the user this server opens with its own key. This process never sees a key.
 // 4. The principal is read from walnut.db (fresh: CLI changes apply at once); an unknown or disabled principal
-//    fails whatever the AS said, with the same `ERR ACCESS-DENIED` (auth-plan9-and-modern.md §3.1).
+//    fails whatever the AS said, with the same `ERR ACCESS-DENIED` (docs/auth-protocol.md §1 item 5).
 // 5. Failure: counted against the source and the name, logged with the source (never the password).
 //    Success: the roles decide the right (upsd.users semantics, roles.ts).
 // A connection's later actions reuse its check while the principal's updated_at is unchanged (one AS check
@@ -132,7 +132,7 @@ export class DbAuthorizer implements Authorizer {
 
   allowed(username: string, password: string, right: Right, peer: AuthPeer): Promise<boolean> {
     const name = wordBytes(username);
-    // A connection's USERNAME and PASSWORD never change (nut-protocol.md §2.3), and clients often act several
+    // A connection's USERNAME and PASSWORD never change (docs/nut-protocol.md §2.3), and clients often act several
     // times on one connection (upsmon: LOGIN, PRIMARY, later FSD; a SET per variable). Once checked, the result
     // stands for as long as the verifier it was checked against is the one the database holds now (the target
     // is read fresh every time, so a passwd, disable or remove still applies at once).

@@ -1,5 +1,5 @@
 // Principal names and passwords are byte strings, not text. A NUT word reaches walnut as bytes (the tokenizer
-// hands them over latin1-decoded, one char per byte; nut-protocol.md §1.2), a command-line argument as UTF-8,
+// hands them over latin1-decoded, one char per byte; docs/nut-protocol.md §1.2), a command-line argument as UTF-8,
 // and a password typed or piped in as raw bytes. Everything below the CLI compares bytes, so a name or
 // password with spaces, quotes, `#`, backslashes or non-ASCII bytes means exactly what was typed, everywhere.
 
@@ -7,7 +7,7 @@
 export const MAX_NAME_BYTES = 64;
 /**
  * Longest password (bytes): what one NUT word can carry, so that every password walnut stores can be sent as
- * `PASSWORD <word>`. upsd's parser cuts words at PCONF_DEFAULT_WORDLEN_LIMIT, 512 (nut-protocol.md §1.2), and
+ * `PASSWORD <word>`. upsd's parser cuts words at PCONF_DEFAULT_WORDLEN_LIMIT, 512 (docs/nut-protocol.md §1.2), and
  * src/nut/tokenizer.ts's MAX_WORD_BYTES is that same limit. The number is written here rather than imported
  * because accounts sit below the NUT layer (docs/architecture.md); src/auth/bytes.test.ts pins it at 512, as
  * src/nut/tokenizer.test.ts pins the word limit.

@@ -3,7 +3,7 @@
 // calls it (docs/architecture.md): src/nut/commands.ts asks an Authorizer, src/auth/authorizer.ts is one.
 // Pure types.
 
-/** What a credential may allow (upsd.users actions and instcmds, nut-protocol.md §4.1). */
+/** What a credential may allow (upsd.users actions and instcmds, docs/nut-protocol.md §4.1). */
 export type Right =
   | { readonly kind: 'action'; readonly action: 'login' | 'primary' | 'fsd' | 'set' }
   | { readonly kind: 'instcmd'; readonly command: string };

@@ -1,4 +1,4 @@
-// Roles with upsd.users semantics (nut-protocol.md §4.1), checked with the users of Appendix A.
+// Roles with upsd.users semantics (docs/nut-protocol.md §4.1), checked with the users of Appendix A.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { allows, describeRight, describeRoles, noRoles, parseAction, parseInstcmd, parseUpsmon, rolesFromUserConfig } from './roles.ts';

@@ -1,4 +1,4 @@
-// What a principal may do, with upsd.users semantics (nut-protocol.md §4.1):
+// What a principal may do, with upsd.users semantics (docs/nut-protocol.md §4.1):
 // - `upsmon primary` (or master) grants LOGIN, PRIMARY/MASTER and FSD; `upsmon secondary` (or slave) grants LOGIN;
 // - `actions` add SET and FSD (and, by hand, LOGIN and PRIMARY/MASTER, as upsd accepts them);
 // - `instcmds` lists commands (case-insensitive) or ALL.

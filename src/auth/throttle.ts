@@ -1,6 +1,6 @@
 // Brute-force throttle for password checks: failures are counted per source address and per user name, and
 // an attempt waits an exponentially growing delay before its password is even looked at (ETSI EN 303 645
-// 5.1-5; auth-plan9-and-modern.md §6.9). Pure: the clock is injected, nothing sleeps here.
+// 5.1-5; docs/nut-compat.md "repeated failed logins"). Pure: the clock is injected, nothing sleeps here.
 //
 // - Per source: after `freeFailures` failures (typos are free), each further failure doubles the delay, up to
 //   `maxDelayMs`. This is what slows a single-address guesser down.

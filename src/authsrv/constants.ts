@@ -1,7 +1,7 @@
-// Protocol constants for dp9r1, walnut's authsrv(6) protocol. The numbers follow Plan 9's authsrv.h
-// (auth-plan9-and-modern.md §1.1, §1.2) where the meaning is unchanged; the field sizes are the proposal's
-// (§6.6) widened to what walnut accounts already allow (src/auth/bytes.ts). docs/auth-protocol.md §2 is the
-// normative table; keep the two in step.
+// Protocol constants for dp9r1, walnut's authsrv(6) protocol. The numbers follow Plan 9's authsrv.h (9front
+// sys/include/authsrv.h) where the meaning is unchanged; the field sizes are widened to what walnut accounts
+// already allow (src/auth/bytes.ts; docs/auth-protocol.md §11). docs/auth-protocol.md §2 is the normative table;
+// keep the two in step.
 
 /** Name of the protocol in p9any offers and in every HKDF label. */
 export const PROTO = 'dp9r1';
@@ -34,7 +34,7 @@ export const AuthErr = 5;
 export const AuthPass = 3;
 export const AuthOKvar = 9;
 export const AuthPAK = 19;
-/** New in walnut: NUT USERNAME/PASSWORD checked by the AS (reference §6.12). */
+/** New in walnut: NUT USERNAME/PASSWORD checked by the AS (AuthNUT, docs/auth-protocol.md §7.4). */
 export const AuthNUT = 40;
 
 /** Encrypted-message types (authsrv.h "encryption numberings (anti-replay)"). */

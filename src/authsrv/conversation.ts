@@ -192,7 +192,7 @@ export class Conversation {
       return ok(tp);
     }
     // IDc = IDr, or speaks-for; otherwise both tickets under fresh random keys: same reply shape, and the
-    // tickets open for nobody (9front, reference §3.3)
+    // tickets open for nobody (9front's authsrv.c; docs/auth-protocol.md §8)
     const allowed = equalBytes(tr.hostid, tr.uid) || d.speaksFor(tr.hostid, tr.uid);
     let kc = state.client.key;
     let ks = state.server!.key;

@@ -1,7 +1,7 @@
 // form2 envelopes: tickets, authenticators and password requests sealed with ChaCha20-Poly1305 (RFC 8439).
-// 9front's form1 (reference §1.9) puts an 8-byte type signature and a 4-byte counter in the nonce so that a
-// message opened as the wrong type fails authentication (anti-reflection, anti-type-confusion, §3.2). form2
-// keeps that nonce and adds associated data, which form1 leaves empty (§6.2, §6.6):
+// 9front's form1 (sys/src/libauthsrv/form1.c) puts an 8-byte type signature and a 4-byte counter in the nonce so that a
+// message opened as the wrong type fails authentication (anti-reflection, anti-type-confusion). form2
+// keeps that nonce and adds associated data, which form1 leaves empty (docs/auth-protocol.md §3.2):
 //
 //   wire  = sig(8) ‖ ctr(4, LE) ‖ ChaCha20(body) ‖ tag(16)
 //   nonce = sig ‖ ctr                      sig = "form2 Ts" | "form2 Tc" | "form2 As" | "form2 Ac" | "form2 Tp" | "form2 PR"
@@ -20,7 +20,8 @@ import { AuthError, ERR } from './errors.ts';
 
 export type EnvelopeType = typeof AuthTs | typeof AuthTc | typeof AuthAs | typeof AuthAc | typeof AuthTp | typeof AuthPass;
 
-/** The 8-byte signatures. "form2" (not form1) so nothing crosses over from 9front's dp9ik (§6.6). */
+/** The 8-byte signatures. "form2" (not form1) so nothing crosses over from 9front's dp9ik
+ *  (docs/auth-protocol.md §3.2). */
 const SIGS: ReadonlyMap<EnvelopeType, Buffer> = new Map<EnvelopeType, Buffer>([
   [AuthTs, Buffer.from('form2 Ts', 'latin1')],
   [AuthTc, Buffer.from('form2 Tc', 'latin1')],
@@ -104,8 +105,8 @@ export function open(key: Uint8Array, type: EnvelopeType, wire: Uint8Array, dom:
   }
 }
 
-/** Seals under one key with a counter that never repeats (form1's per-process counter, §1.9, made per key as
- *  the proposal asks, §6.6). Keys are ephemeral (pakkeys, Kn), so the counter never needs to persist. */
+/** Seals under one key with a counter that never repeats (form1's per-process counter, made per key:
+ *  docs/auth-protocol.md §3.2). Keys are ephemeral (pakkeys, Kn), so the counter never needs to persist. */
 export class Sealer {
   readonly #key: Uint8Array;
   readonly #dom: Uint8Array;
@@ -123,8 +124,9 @@ export class Sealer {
 }
 
 /** Opens under one key and refuses any envelope whose counter is not above every counter it accepted before:
- *  a recorded envelope replayed into the same conversation (e.g. a Passwordreq retry, §1.14) fails. Replay
- *  across conversations is stopped by the fresh challenges and single-use keys (§3.2), not here. */
+ *  a recorded envelope replayed into the same conversation (e.g. a Passwordreq retry, authsrv(6) AuthPass)
+ *  fails. Replay across conversations is stopped by the fresh challenges and single-use keys
+ *  (docs/auth-protocol.md §1 items 2-3), not here. */
 export class Opener {
   readonly #key: Uint8Array;
   readonly #dom: Uint8Array;

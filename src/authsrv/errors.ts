@@ -1,7 +1,7 @@
 // The one error the AS and its peers raise for a bad message. Its `text` is exactly what authsrv would put in
-// an AuthErr reply (reference §1.7: AuthErr + 64-byte NUL-padded text), so a caller can forward it unchanged.
+// an AuthErr reply (authsrv(6): AuthErr + 64-byte NUL-padded text), so a caller can forward it unchanged.
 // Texts are fixed strings chosen per message kind: they never echo input bytes, keys or which check failed
-// (reference §6.9: one generic failure, the reason only in the local log).
+// (docs/auth-protocol.md §1 item 5: one generic failure, the reason only in the local log).
 import { AERRLEN } from './constants.ts';
 
 export class AuthError extends Error {

@@ -1,9 +1,11 @@
 // Key derivations for dp9r1 (docs/auth-protocol.md §4). Plan 9 derived keys from passwords with no salt and
-// almost no cost (passtodeskey; 9front: PBKDF2-SHA1 × 9001 with a constant salt), reference §1.10, §2.1-2,
-// §2.3. walnut uses scrypt with a salt unique to (auth domain, user), and HKDF-SHA256 with one label per use.
+// almost no cost (passtodeskey; 9front: PBKDF2-SHA1 × 9001 with a constant salt, sys/src/libauthsrv/passtokey.c;
+// docs/auth-protocol.md §1 item 1). walnut uses scrypt with a salt unique to (auth domain, user), and HKDF-SHA256
+// with one label per use.
 //
 // Names and passwords are bytes, exactly as src/auth/bytes.ts treats them: no Unicode normalisation, because a
-// NUT client sends raw bytes (reference §6.12) and the same password must give the same key on every path.
+// NUT client sends raw bytes (docs/auth-protocol.md §2, §7.4) and the same password must give the same key on every
+// path.
 import { createHash, createHmac, hkdfSync, scrypt, timingSafeEqual } from 'node:crypto';
 import { KEYLEN } from './constants.ts';
 
@@ -13,7 +15,7 @@ export interface ScryptParams {
   p: number;
 }
 
-/** N=2^15, r=8, p=1: 32 MiB and ~100 ms per derivation on a current x86 core (reference §6.2); the Pi 4
+/** N=2^15, r=8, p=1: 32 MiB and ~100 ms per derivation on a current x86 core; the Pi 4
  *  figure and reasoning belong in docs/auth-protocol.md §4.1. Part of the protocol version: clients derive
  *  the key themselves, so changing these means a new protocol name (dp9r2), not a per-user setting. */
 export const SCRYPT_PARAMS: Readonly<ScryptParams> = Object.freeze({ N: 2 ** 15, r: 8, p: 1 });
@@ -45,8 +47,8 @@ export function hkdf(ikm: Uint8Array, salt: Uint8Array, label: string, context: 
   return new Uint8Array(hkdfSync('sha256', ikm, salt, Buffer.concat([ascii(label), NUL, context]), length));
 }
 
-/** salt_u = SHA-256("dp9r1 salt" 0x00 ‖ authdom ‖ 0x00 ‖ user) (reference §6.4). Deterministic, so a client
- *  derives its key without asking the AS for a salt: there is no salt request to answer for unknown users. Names
+/** salt_u = SHA-256("dp9r1 salt" 0x00 ‖ authdom ‖ 0x00 ‖ user) (docs/auth-protocol.md §4.1). Deterministic, so a
+ *  client derives its key without asking the AS for a salt: there is no salt request to answer for unknown users. Names
  *  never contain NUL (src/auth/bytes.ts refuses controls), so the separators are unambiguous. */
 export function passwordSalt(dom: Uint8Array, user: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(ascii(LABEL.salt)).update(NUL).update(dom).update(NUL).update(user).digest());
@@ -64,7 +66,7 @@ export function passwordKey(password: Uint8Array, dom: Uint8Array, user: Uint8Ar
 }
 
 /** A stable stand-in key for a name the AS does not know (authsrv(6): "silently generates one-time random
- *  keys"; 9front makes them stable from a keyseed, reference §3.1, §6.9). Stable so that two requests for the
+ *  keys"; 9front makes them stable from a keyseed: docs/auth-protocol.md §4.2). Stable so that two requests for the
  *  same unknown name behave alike; keyed so that nobody without `keyseed` can tell it from a real key. */
 export function fakeKey(keyseed: Uint8Array, dom: Uint8Array, user: Uint8Array): Uint8Array {
   if (keyseed.length < 32) throw new RangeError('keyseed must be at least 32 bytes');
@@ -88,20 +90,21 @@ export async function checkPassword(password: Uint8Array, dom: Uint8Array, user:
 }
 
 /** SHA-256 of the p9any exchange as both sides saw it: the server's offer and the client's choice, each with
- *  its NUL terminator (reference §6.8). Mixed into the session secret, so a stripped offer breaks the keys. */
+ *  its NUL terminator (docs/auth-protocol.md §6). Mixed into the session secret, so a stripped offer breaks the
+ *  keys. */
 export function p9anyBinding(offer: Uint8Array, choice: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(ascii(LABEL.p9any)).update(NUL).update(offer).update(choice).digest());
 }
 
 /** secret = HKDF-SHA256(IKM = Kn, salt = RNc ‖ RNs, info = "dp9r1 session" 0x00 ‖ binding [‖ exporter], 64)
- *  (9front: "Plan 9 session secret", 256 bytes, no binding; reference §1.13, §6.7). */
+ *  (9front: "Plan 9 session secret", 256 bytes, no binding; docs/auth-protocol.md §4.3). */
 export function sessionSecret(kn: Uint8Array, rnc: Uint8Array, rns: Uint8Array, binding: Uint8Array, tlsExporter?: Uint8Array): Uint8Array {
   if (kn.length !== KEYLEN || rnc.length !== 32 || rns.length !== 32 || binding.length !== 32) throw new RangeError('bad session inputs');
   const context = tlsExporter ? Buffer.concat([binding, tlsExporter]) : binding;
   return hkdf(kn, Buffer.concat([rnc, rns]), LABEL.session, context, SESSIONLEN);
 }
 
-/** The TLS 1.3 external PSK for the session (identity "dp9r1"; reference §6.11). */
+/** The TLS 1.3 external PSK for the session (identity "dp9r1"; docs/auth-protocol.md §4.3). */
 export function tlsPsk(secret: Uint8Array): Uint8Array {
   return hkdf(secret, new Uint8Array(0), LABEL.tlsPsk, new Uint8Array(0), 32);
 }

@@ -1,6 +1,6 @@
 // The AS's lockout: confirmed failures per user name and source address, kept in the key database so that
 // restarting the AS does not hand a guesser a fresh count (issue 6 acceptance 4; ETSI EN 303 645 provision
-// 5.1-5; reference §6.9). Pure: records in, records out, the clock injected. keystore.ts persists them.
+// 5.1-5; docs/auth-protocol.md §12). Pure: records in, records out, the clock injected. keystore.ts persists them.
 //
 // Per (name, source), like the NUT server's throttle (src/auth/throttle.ts): a guesser on one address locks
 // that name for that address only, never the real user on another (issue 4's promise). A guesser spread over

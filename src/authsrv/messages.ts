@@ -1,5 +1,5 @@
-// Fixed-size dp9r1 messages (docs/auth-protocol.md §3). Layouts follow authsrv(6) / authsrv.h (reference §1.3-
-// §1.7) with the field sizes of constants.ts. Decoding is strict where Plan 9 was lenient (convM2TR just
+// Fixed-size dp9r1 messages (docs/auth-protocol.md §3). Layouts follow authsrv(6) / 9front's authsrv.h
+// with the field sizes of constants.ts. Decoding is strict where Plan 9 was lenient (convM2TR just
 // forces a NUL into each field's last byte): exact lengths, known type numbers, text fields that are bytes
 // followed only by NUL padding, no control bytes. Every decode failure is an AuthError whose text is what the
 // AS sends back after AuthErr; texts never echo the input.
@@ -126,7 +126,7 @@ export function decodeTicketBody(buf: Uint8Array): Ticket {
   return { chal, cuid, suid, key };
 }
 
-/** Seal a ticket under a pakkey. Counter 0: each pakkey seals exactly one ticket (reference §1.13). */
+/** Seal a ticket under a pakkey. Counter 0: each pakkey seals exactly one ticket (docs/auth-protocol.md §7). */
 export function sealTicket(key: Uint8Array, type: TicketType, t: Ticket, dom: Uint8Array): Uint8Array {
   return seal(key, type, 0, encodeTicketBody(t), dom);
 }
@@ -185,7 +185,7 @@ export function decodePasswordreqBody(buf: Uint8Array): Passwordreq {
   return { old, new: nw, changesecret: flag === 1, secret };
 }
 
-/** Passwordreqs may be retried under the same Kn after an AuthErr (reference §1.14), so they go through a
+/** Passwordreqs may be retried under the same Kn after an AuthErr (authsrv(6) AuthPass), so they go through a
  *  Sealer (fresh counter each time) and an Opener (refuses a replayed one). */
 export function sealPasswordreq(sealer: Sealer, pr: Passwordreq): Uint8Array {
   return sealer.seal(AuthPass, encodePasswordreqBody(pr));
@@ -211,7 +211,7 @@ export function decodeNutreq(buf: Uint8Array): { tr: Ticketreq; password: Uint8A
   return { tr, password };
 }
 
-// ---- AS reply framing (reference §1.7) ------------------------------------------------------------------
+// ---- AS reply framing (authsrv(6)) -----------------------------------------------------------------------
 
 /** AuthErr ‖ text NUL-padded to AERRLEN: 65 bytes. */
 export function encodeErrReply(err: AuthError): Uint8Array {

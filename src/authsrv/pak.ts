@@ -1,6 +1,6 @@
 // AuthPAK for dp9r1: SPAKE2 over ristretto255 with key confirmation (docs/auth-protocol.md §5). The algebra is
-// 9front's SPAKE2-EE (sys/src/libauthsrv/spake2ee.mp, reference §1.10) moved from Ed448/decaf to ristretto255
-// (RFC 9496) with RFC 9380 hash-to-group for the blinding points (reference §6.5):
+// 9front's SPAKE2-EE (sys/src/libauthsrv/spake2ee.mp) moved from Ed448/decaf to ristretto255
+// (RFC 9496) with RFC 9380 hash-to-group for the blinding points (docs/auth-protocol.md §5):
 //
 //   PM = H2G("dp9r1 PM", dom ‖ 0 ‖ id ‖ 0 ‖ K)    PN = H2G("dp9r1 PN", same)    K = the principal's 32-byte key
 //   principal (client role): x ←$ [1, ℓ),  YA = x·G + PM
@@ -11,9 +11,10 @@
 //   cB = HMAC-SHA256(kB, TT) (AS → principal),   cA = HMAC-SHA256(kA, TT) (principal → AS)
 //
 // Why confirmation: dp9ik has none, so its AS cannot tell a wrong guess from a right one and can only count
-// requests (reference §2.3). With cA the AS counts confirmed failures (ETSI EN 303 645 5.1-5, §6.9), and with
-// cB the principal learns the AS knows its key before it uses any ticket. An attacker who talks to the AS gets
-// one password guess per run; a passive one gets none (SPAKE2, §2.2).
+// requests (docs/auth-protocol.md §5, key confirmation). With cA the AS counts confirmed failures (ETSI EN 303 645
+// 5.1-5, docs/auth-protocol.md §12), and with cB the principal learns the AS knows its key before it uses any
+// ticket. An attacker who talks to the AS gets one password guess per run; a passive one gets none (SPAKE2;
+// docs/auth-protocol.md §1 item 1).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { CONFIRMLEN, KEYLEN, PAKYLEN } from './constants.ts';

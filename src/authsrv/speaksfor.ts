@@ -1,4 +1,4 @@
-// The speaks-for database (docs/auth-protocol.md §8; reference §3.3, §6.10): which principal (the NUT server, the
+// The speaks-for database (docs/auth-protocol.md §8; authsrv(6) "speaks for"): which principal (the NUT server, the
 // web front end, …) may obtain a ticket naming which user. Plan 9 ndb syntax, as authsrv's /lib/ndb/auth:
 //
 //   hostid=web

@@ -20,7 +20,7 @@ import type { MdnsConfig } from '../mdns/announce.ts';
 
 export type { MdnsConfig, UserConfig };
 
-/** An opt-in legacy NAS client (nut-protocol.md §9.1: Synology's monuser/secret and the like). Its fixed
+/** An opt-in legacy NAS client (docs/nut-protocol.md §9.1: Synology's monuser/secret and the like). Its fixed
  *  password works only from `from` and only as upsmon secondary: LOGIN, never PRIMARY, FSD, SET or INSTCMD.
  *  Every use is logged as a warning and in the event log. None by default. */
 export interface LegacyClientConfig {
@@ -35,7 +35,7 @@ export interface UpsConfig {
   name: string;
   /** `desc=` in ups.conf: LIST UPS / GET UPSDESC */
   description?: string;
-  /** serve a fixture (shared/fixtures/ups format) instead of a USB device */
+  /** serve a fixture (test/fixtures/ups format) instead of a USB device */
   simulate?: string;
   /** Which USB UPS to drive (hex, as `lsusb` prints them); unset: the first HID Power Device found. */
   vendorId?: string;
@@ -108,7 +108,7 @@ export interface TlsConfig {
   /** CERTREQUEST done right: off, request (checked when sent), require */
   clientCertificates: 'off' | 'request' | 'require';
   /** take USERNAME/PASSWORD/LOGIN/... outside TLS. false by default: no credential in clear, ever. Debian's
-   *  upsrw/upscmd 2.8.0 never send STARTTLS (nut-protocol.md §5.3); they need true, or 2.8.3+ clients. */
+   *  upsrw/upscmd 2.8.0 never send STARTTLS (docs/nut-protocol.md §5.3); they need true, or 2.8.3+ clients. */
   clearCredentials: boolean;
   /** GET/LIST: any connection (Home Assistant has no TLS), only inside TLS, or only after LOGIN ('none') */
   anonymousReads: 'any' | 'tls' | 'none';

@@ -1,6 +1,6 @@
 // The driver loop: the one place that owns the UPS handle. It finds the device, lets the power-device mapping
 // publish into the UPS model, polls on NUT's schedule and reconnects after an unplug, the way usbhid-ups does
-// (hid-power-device.md §3):
+// (docs/hid-mapping.md §3):
 //   - every poll interval (2 s) a quick update (status bits and timers); a full update every pollfreq
 //     (30 s, CyberPower 12 s) and right after any write, so a SET shows at once (§3.1);
 //   - interrupt-IN reports are applied the moment they arrive (§3.2, §3.6: the kernel polls the endpoint);

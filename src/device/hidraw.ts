@@ -1,4 +1,4 @@
-// A real USB UPS through Linux hidraw and node-hid (hid-power-device.md §3.6). This file and the SQLite file
+// A real USB UPS through Linux hidraw and node-hid (docs/hid-mapping.md §3.6). This file and the SQLite file
 // are the only places that hold OS handles for the data path.
 //   - the UPS is found, and its descriptor and USB strings read, in sysfs (sysfs.ts: node-hid has no API for the
 //     descriptor, and its enumeration needs udev); node-hid only opens the node;

@@ -1,4 +1,4 @@
-// A simulated USB HID UPS built from a fixture (shared/fixtures/ups format): it answers GET_REPORT(Feature)
+// A simulated USB HID UPS built from a fixture (test/fixtures/ups format): it answers GET_REPORT(Feature)
 // from the recorded bytes, sends the recorded Input reports, takes SET_REPORT into its report memory, and acts
 // like a UPS once somebody acts on it:
 //   - test.failure.start / test.failure.stop (NUT's "simulated power failure") take mains away and give them
@@ -32,7 +32,7 @@ export interface SimulationOptions {
 }
 
 
-// Usages the physics drives (hid-power-device.md §1.4). Page 0x85 ones are unambiguous anywhere; the 0x84-page
+// Usages the physics drives (docs/hid-mapping.md §1.4). Page 0x85 ones are unambiguous anywhere; the 0x84-page
 // twins that Tripp Lite uses for the same bits (§1.4 "TLCharging"...) count only inside PresentStatus.
 const PRESENT_STATUS = 0x00840002;
 const INPUT_COLLECTION = 0x0084001a;
@@ -52,7 +52,7 @@ const U = {
 } as const;
 
 // The battery test field is written with test_write_info codes and read with test_read_info codes
-// (hid-power-device.md §2.4): 1 quick / 2 deep / 3 abort in; 5 in progress, then 1 passed or 4 aborted out.
+// (docs/hid-mapping.md §2.4): 1 quick / 2 deep / 3 abort in; 5 in progress, then 1 passed or 4 aborted out.
 const TEST_WRITE = { quick: 1, deep: 2, abort: 3 } as const;
 const TEST_READ = { passed: 1, aborted: 4, inProgress: 5 } as const;
 /** how long the simulated battery tests take, in seconds */

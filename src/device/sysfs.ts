@@ -1,4 +1,4 @@
-// Finding UPSes among the hidraw nodes by reading sysfs, the way the kernel lays it out (hid-power-device.md §3.6):
+// Finding UPSes among the hidraw nodes by reading sysfs, the way the kernel lays it out (docs/hid-mapping.md §3.6):
 //   /sys/class/hidraw/hidrawN/device            → the HID device (…/0003:051D:0002.0001)
 //   …/0003:051D:0002.0001/report_descriptor      the descriptor the kernel fetched (no privilege needed)
 //   …/0003:051D:0002.0001/uevent                 HID_ID=0003:0000051D:00000002, HID_NAME=…, HID_UNIQ=<serial>

@@ -6,7 +6,7 @@ import type { ReportSource } from '../power-device/types.ts';
 export interface HidTransport extends ReportSource {
   /** a short name for logs: "/dev/hidraw0 (051d:0002)", "simulated APC Back-UPS BK650M2-CH" */
   readonly label: string;
-  /** Interrupt-IN reports, report ID in byte 0 (hid-power-device.md §3.2). */
+  /** Interrupt-IN reports, report ID in byte 0 (docs/hid-mapping.md §3.2). */
   onInput(listener: (report: Buffer) => void): void;
   /** The device was unplugged or failed for good; the driver drops it and searches again. */
   onGone(listener: (why: string) => void): void;

@@ -1,4 +1,4 @@
-// The parser against hand-made descriptors, one rule of hid-power-device.md §1.8 (and §1.2, §1.3, §1.5, §1.6) at a
+// The parser against hand-made descriptors, one rule of docs/hid-mapping.md §1.8 (and §1.2, §1.3, §1.5, §1.6) at a
 // time, plus NUT's limits, malformed input and a bounded fuzz run. Real descriptors are in fixtures.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The HID report-descriptor parser, with the semantics of NUT's hidparser.c (hid-power-device.md §1.1–§1.3,
+// The HID report-descriptor parser, with the semantics of NUT's hidparser.c (docs/hid-mapping.md §1.1–§1.3,
 // §1.5, §1.6, check-list §1.8). It walks the short items once and emits one HidField per Report Count field.
 //
 // What NUT does, and so what this does:

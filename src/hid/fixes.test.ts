@@ -1,4 +1,4 @@
-// The APC and CyberPower report-descriptor fixes (hid-power-device.md §2.6), with hand-made descriptors for each
+// The APC and CyberPower report-descriptor fixes (docs/hid-mapping.md §2.6), with hand-made descriptors for each
 // condition. The real descriptors (BK650M2 triggers the APC fix, RS 1000G does not, EC850LCD gets the CPS power
 // fix) are in fixtures.test.ts.
 import { test } from 'node:test';

@@ -1,5 +1,5 @@
 // The vendor report-descriptor fixes NUT's subdrivers apply right after parsing (`fix_report_desc`,
-// hid-power-device.md §2.6, check-list §1.8.9). They only widen logical ranges the firmware declared too narrow;
+// docs/hid-mapping.md §2.6, check-list §1.8.9). They only widen logical ranges the firmware declared too narrow;
 // the layout (offsets, sizes, lengths) never changes. NUT turns them off with `disable_fix_report_desc`.
 //
 // Like NUT, each fix finds its field by report ID and last usage only (FindObject_with_ID_Node): the first field

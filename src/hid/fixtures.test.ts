@@ -1,4 +1,4 @@
-// Every real descriptor in test/fixtures/ups (copied from shared/fixtures/ups; README there): it parses, its
+// Every real descriptor in test/fixtures/ups (format and sources: README there): it parses, its
 // collections balance, the parse warnings and report lengths are the ones the fixture's quirks and notes state,
 // and the values decoded from its report bytes are the numbers behind what NUT 2.8.5 published (`nutOracle`) or
 // what the notes say, for the variables that come straight from one HID path.

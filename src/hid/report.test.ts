@@ -1,4 +1,4 @@
-// The report codec against NUT's arithmetic (hid-power-device.md §1.5 GetValue, §1.6 physical/exponent, §2.5 the
+// The report codec against NUT's arithmetic (docs/hid-mapping.md §1.5 GetValue, §1.6 physical/exponent, §2.5 the
 // way HIDSetDataValue writes), with hand-made fields and byte vectors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 // The report codec: field values in and out of report bytes, and logical <-> physical <-> NUT value, with the
 // arithmetic of NUT's hidparser.c GetValue/SetValue and libhid.c logical_to_physical, physical_to_logical,
-// get_unit_expo and exponent (hid-power-device.md §1.5, §1.6, §2.5).
+// get_unit_expo and exponent (docs/hid-mapping.md §1.5, §1.6, §2.5).
 //
 // Report buffers always carry the report ID in byte 0, the data from byte 1 (for an unnumbered report the caller
 // prepends a 0, §3.6), so a field at bit offset b starts at bit b + 8 of the buffer.

@@ -1,5 +1,5 @@
 // The usages of a descriptor's top-level (application) collections, read without a full parse: enough to tell a
-// UPS (Power Device page 0x84, Battery System page 0x85: hid-power-device.md §1.4) from a keyboard before
+// UPS (Power Device page 0x84, Battery System page 0x85: docs/hid-mapping.md §1.4) from a keyboard before
 // walnut opens anything. Item encoding as in §1.1; a cut-off item ends the scan.
 
 /** 32-bit usages (page << 16 | id) of the collections opened at depth 0, in order. */

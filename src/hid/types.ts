@@ -1,4 +1,4 @@
-// Shapes of a parsed HID report descriptor, as NUT's parser sees it (hid-power-device.md §1).
+// Shapes of a parsed HID report descriptor, as NUT's parser sees it (docs/hid-mapping.md §1).
 // The parser (descriptor.ts) produces them; the report codec (report.ts) reads and writes field values with them;
 // the power-device mapping names them by path and decides what they mean.
 

@@ -1,8 +1,8 @@
 // Usage-ID -> name tables that NUT prints HID paths with and resolves mapping-table paths through
-// (hid-power-device.md §1.4). Data only, embedded because the product is one bundled executable: the generic
+// (docs/hid-mapping.md §1.4). Data only, embedded because the product is one bundled executable: the generic
 // Power Device (0x84) and Battery System (0x85) pages of NUT's libhid.c, and the vendor tables of the apc, cps,
 // mge, tripplite and belkin subdrivers, each in NUT's order (the order decides which entry wins a duplicate).
-// Source: shared/reference/hid-tables/usages-generic.json and usages-vendor.json, checked equal to NUT's tables.
+// Source: NUT 2.8.5 drivers/libhid.c hid_usage_lkp[] and the subdrivers' *_usage_lkp[], checked equal entry for entry.
 
 /** [usage, name]; usage = page << 16 | id */
 export type UsageTable = readonly (readonly [number, string])[];

@@ -1,4 +1,4 @@
-// Path strings as NUT prints and reads them (hid-power-device.md §1.3, §1.4; libhid.c path_to_string,
+// Path strings as NUT prints and reads them (docs/hid-mapping.md §1.3, §1.4; libhid.c path_to_string,
 // string_to_path, FindObject_with_Path).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // HID paths as NUT writes them: numeric usage paths to strings (`UPS.PowerSummary.RemainingCapacity`) and back,
-// and the lookup of a field by path string (hid-power-device.md §1.3, §1.4; NUT libhid.c path_to_string,
+// and the lookup of a field by path string (docs/hid-mapping.md §1.3, §1.4; NUT libhid.c path_to_string,
 // string_to_path, FindObject_with_Path).
 //
 // The name table depends on the subdriver, not on the usage page: Eaton/MGE and Tripp Lite both use page 0xFFFF

@@ -1,4 +1,4 @@
-// Loads npm mdns, the DNS-SD binding to avahi's Bonjour compatibility library (appliance-packaging.md §4.2). Its
+// Loads npm mdns, the DNS-SD binding to avahi's Bonjour compatibility library (docs/packaging.md §2.2). Its
 // NAN addon, dns_sd_bindings.node, is built for Node 24 by build/mdns-addon.sh; in the single executable it is a
 // SEA asset that build/shims/mdns-dns-sd.cjs unpacks and dlopens (src/native/addons.ts), when run from source
 // mdns finds the x64 build in node_modules/mdns/build/Release. Loading needs libdns_sd.so.1 (Debian's

@@ -1,7 +1,7 @@
 // DNS-SD advertisement of walnut's services (issue 7): `_nut._tcp` (what Home Assistant and NUT's own avahi file
-// use) and `_upsd._tcp` with the TXT `nut-scanner -A` reads (appliance-packaging.md §4.1). The registrations go
-// through the system's avahi-daemon (registrar.ts: the `mdns` addon, avahi's dns_sd compat layer); avahi does
-// the probing, announcing, conflict renaming and goodbyes (RFC 6762 §8-10).
+// use) and `_upsd._tcp` with the TXT `nut-scanner -A` reads (docs/packaging.md §2.1, docs/nut-protocol.md §6).
+// The registrations go through the system's avahi-daemon (registrar.ts: the `mdns` addon, avahi's dns_sd compat
+// layer); avahi does the probing, announcing, conflict renaming and goodbyes (RFC 6762 §8-10).
 //
 // This file keeps the wanted set and the state of each registration, with no socket and no addon: the registrar
 // is injected, and so are the timers, so every path below is a unit test.

@@ -1,5 +1,5 @@
-// The Registrar of advertiser.ts over the `mdns` package (avahi's dns_sd compat layer, appliance-packaging.md
-// §4.2): one DNSServiceRegister per service. Without avahi-daemon the registration throws at once ("dns service
+// The Registrar of advertiser.ts over the `mdns` package (avahi's dns_sd compat layer, docs/packaging.md
+// §2.2): one DNSServiceRegister per service. Without avahi-daemon the registration throws at once ("dns service
 // error: unknown", kDNSServiceErr_Unknown); the advertiser catches that and retries. An error reported later
 // (the daemon went away) arrives both in the callback and as an 'error' event: both become `failed`, and the
 // listener keeps the event from being thrown.

@@ -1,4 +1,4 @@
-// Native addons inside the single executable (appliance-packaging.md §1.5): each .node file rides in the SEA
+// Native addons inside the single executable (docs/packaging.md §1.1): each .node file rides in the SEA
 // blob as an asset, is written once to a content-hashed file in the cache directory (so an upgraded binary
 // never dlopens an old ABI, and two starts racing are harmless thanks to the atomic rename), then loaded with
 // process.dlopen. Outside a SEA (unit tests, development) the packages find their own binaries.

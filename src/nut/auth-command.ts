@@ -3,7 +3,7 @@
 // through this server (`AUTH AS`, so NAS boxes need no second port), the ticket and authenticators, and
 // Finished tags over the session secret (which binds the p9any strings and, inside TLS, the TLS exporter).
 // Binary messages travel as base64url without padding (RFC 4648 §5) in NUT words — `=` separates words in NUT's
-// tokenizer (nut-protocol.md §1.2), `-` and `_` do not; one line carries at most CHUNK bytes, a longer message
+// tokenizer (docs/nut-protocol.md §1.2), `-` and `_` do not; one line carries at most CHUNK bytes, a longer message
 // comes as `AUTH MORE` lines first. Plain NUT clients never send AUTH and see no change.
 //
 // Every failure is ERR ACCESS-DENIED and ends the exchange; the reason goes to the log only.

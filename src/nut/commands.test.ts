@@ -1,4 +1,4 @@
-// The command handlers against nut-protocol.md §2-§4 and the upsd 2.8.0 transcripts of Appendix A, with a real
+// The command handlers against docs/nut-protocol.md §2-§4 and the upsd 2.8.0 transcripts of Appendix A, with a real
 // CommandContext (assembled by NutServer, as `walnut serve` does), real UpsModels, a real TrackingTable and
 // the Appendix A users checked in memory with walnut's role rules (src/auth/roles.ts; the database-backed
 // authorizer is tested beside it in src/auth/). Each request line goes through the real tokenizer first.

@@ -1,4 +1,4 @@
-// NUT protocol 1.3 command handlers, as upsd 2.8 answers them (nut-protocol.md §2). Given a session and the
+// NUT protocol 1.3 command handlers, as upsd 2.8 answers them (docs/nut-protocol.md §2). Given a session and the
 // words of one request line, each handler returns the reply lines (without LF), or a promise of them when a
 // credential check is asynchronous. Errors are thrown as NutError and become their `ERR ...` line.
 // No sockets here: server.ts owns I/O, this file owns protocol meaning.
@@ -80,7 +80,7 @@ function whenAllowed(
 function dispatchToDevice(ctx: CommandContext, session: Session, op: () => Promise<void>, failure: NutError): Reply | Promise<Reply> {
   // Like upsd, OK means "handed to the driver"; the device may still refuse later. A device layer that
   // fails synchronously (no driver attached) is reported at once, with tracking on or off: upsd sends
-  // SET-FAILED / INSTCMD-FAILED when the request cannot be sent (nut-protocol.md §2.7 step 9, §2.8 step 6).
+  // SET-FAILED / INSTCMD-FAILED when the request cannot be sent (docs/nut-protocol.md §2.7 step 9, §2.8 step 6).
   let outcome: Promise<void>;
   try {
     outcome = op();
@@ -441,7 +441,7 @@ export function execute(ctx: CommandContext, session: Session, words: readonly s
 
 function refuse(ctx: CommandContext, session: Session, command: string, reason: string): never {
   ctx.audit({ kind: 'cleartext-refused', session, command, reason });
-  // clients know ACCESS-DENIED (nut-protocol.md §2.10); the reason goes to the log only
+  // clients know ACCESS-DENIED (docs/nut-protocol.md §2.10); the reason goes to the log only
   throw new NutError('ACCESS-DENIED', reason);
 }
 

@@ -1,4 +1,4 @@
-// What the command handlers are given (nut-protocol.md §2): the server's answers about itself, the UPS models,
+// What the command handlers are given (docs/nut-protocol.md §2): the server's answers about itself, the UPS models,
 // the authorizer, tracking, the transport policy and the audit hook. Types only, so that commands.ts, its
 // helpers and server.ts share them without importing one another.
 import type { UpsModel } from '../ups/model.ts';

@@ -1,5 +1,5 @@
 // The credential arguments of USERNAME and PASSWORD keep their bytes from 0x80 (docs/nut-compat.md); every other
-// request word drops them as upsd does (nut-protocol.md §1.2).
+// request word drops them as upsd does (docs/nut-protocol.md §1.2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isCredentialArgument, requestTokenizer, tokenizeRequest } from './credential-words.ts';

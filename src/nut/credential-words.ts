@@ -1,4 +1,4 @@
-// Which request words are byte strings: the argument of USERNAME and of PASSWORD (nut-protocol.md §2.3).
+// Which request words are byte strings: the argument of USERNAME and of PASSWORD (docs/nut-protocol.md §2.3).
 // walnut differs from upsd here (docs/nut-compat.md): names and passwords are byte strings (src/auth/bytes.ts)
 // and must reach the check exactly as the client sent them, UTF-8 included; dropping bytes from 0x80, as upsd's
 // parseconf does for every word (CVE-2012-2944), would both refuse such passwords and let "pässword" match

@@ -1,4 +1,4 @@
-// Reply encoding, nut-protocol.md §1.3 and §8.6.
+// Reply encoding, docs/nut-protocol.md §1.3 and §8.6.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_REPLY_LINE_BYTES, escapeValue, fitsReplyLine, quote } from './encode.ts';

@@ -1,4 +1,4 @@
-// Reply encoding for the NUT protocol (nut-protocol.md §1.3, §8.6).
+// Reply encoding for the NUT protocol (docs/nut-protocol.md §1.3, §8.6).
 
 /** Longest reply line libupsclient can read in one piece: 512-byte buffer, so 511 bytes including the LF. */
 export const MAX_REPLY_LINE_BYTES = 511;

@@ -1,5 +1,5 @@
 // The NUT protocol's error type: each instance carries the exact reply line upsd would send
-// (`ERR <CODE>`, nut-protocol.md §2.9). Handlers throw it; the session writes `wire` and carries on.
+// (`ERR <CODE>`, docs/nut-protocol.md §2.9). Handlers throw it; the session writes `wire` and carries on.
 
 /** Every code walnut sends. upsd 2.8 defines a few more it never sends (INVALID-USERNAME, ...); so do we not. */
 export const NUT_ERROR_CODES = [

@@ -1,4 +1,4 @@
-// A command's answer and its bytes on the wire (nut-protocol.md §1.3: every reply line, LF included, fits
+// A command's answer and its bytes on the wire (docs/nut-protocol.md §1.3: every reply line, LF included, fits
 // in 511 bytes).
 import { fitsReplyLine } from './encode.ts';
 

@@ -25,7 +25,7 @@ export interface ConnectionEvent {
   reason?: string;
 }
 
-/** STARTTLS (nut-protocol.md §5): without it the server answers ERR FEATURE-NOT-CONFIGURED, as upsd. */
+/** STARTTLS (docs/nut-protocol.md §5): without it the server answers ERR FEATURE-NOT-CONFIGURED, as upsd. */
 export interface NutTlsOptions {
   /** certificate chain, key, the CA that client certificates must chain to, versions and ciphers */
   secureContext: tls.SecureContext;

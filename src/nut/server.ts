@@ -3,12 +3,12 @@
 //
 // Where upsd 2.8 is weak, walnut differs on purpose (docs/nut-compat.md):
 // - Idle timeout is configurable (default 300 s, upsd: 60 s hard-coded); like upsd, only a complete line
-//   counts as activity (nut-protocol.md §1.4); a line that does not parse is not (upsd counts it). A client
+//   counts as activity (docs/nut-protocol.md §1.4); a line that does not parse is not (upsd counts it). A client
 //   that sends only bad lines (ERR UNKNOWN-COMMAND / INVALID-ARGUMENT) is dropped after `maxConsecutiveErrors`
 //   of them in a row (bad-lines.ts); upsd has no such limit.
 // - Sockets never block the server: a client that stops reading stops being read (its pipelined requests wait
 //   in the kernel), and is dropped when its output stays above the high-water mark for `writeStallMs`. Nobody
-//   else waits for it (upsd blocks every client on one such writer; upsd-baseline.md "Stall").
+//   else waits for it (upsd blocks every client on one such writer; docs/nut-protocol.md §1.5 item 1).
 // - Past `maxConnections`, a new connection is accepted and closed at once, so the client sees EOF instead of
 //   hanging in the backlog, and the refusal is counted and logged (upsd goes silent and spins).
 // - Replies to a batch of pipelined lines stream out in writes of 1, 2, 4, 8, ... replies, with TCP_NODELAY:
@@ -185,7 +185,7 @@ class Connection {
       log.debug(`${this.peer()}: parse error: ${ev.reason}`);
       return this.answered('ERR INVALID-ARGUMENT\n', true) && !this.overHighWater();
     }
-    // a complete line is activity, as in upsd (nut-protocol.md §1.4); one that did not even parse is not
+    // a complete line is activity, as in upsd (docs/nut-protocol.md §1.4); one that did not even parse is not
     this.lastHeard = Date.now();
     counters.requests++;
     const words = ev.words;
@@ -262,7 +262,7 @@ class Connection {
   /**
    * After `OK STARTTLS` has gone out: a full reset (issue 5). Whatever the client pipelined in clear after
    * STARTTLS is dropped, the credentials and LOGIN given in clear are forgotten, and the TLS handshake runs on
-   * the same socket (nut-protocol.md §5.1); lines are parsed again only inside TLS.
+   * the same socket (docs/nut-protocol.md §5.1); lines are parsed again only inside TLS.
    */
   private startTls(): void {
     const options = this.server.tlsOptions!;
@@ -401,7 +401,7 @@ export class NutServer {
   /** Listens on host:port (port 0 picks one); resolves with the bound address. */
   listen(host: string, port: number): Promise<net.AddressInfo> {
     const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-    // A deep backlog: upsd's 16 drops SYNs in bursts (upsd-baseline.md "Burst connects").
+    // A deep backlog: upsd's 16 drops SYNs in bursts (docs/nut-protocol.md §1.5 item 2).
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host, port, backlog: 4096 }, () => {

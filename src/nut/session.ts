@@ -1,4 +1,4 @@
-// Per-connection protocol state (nut-protocol.md §2.3, §4.2). Plain data: the socket lives in server.ts.
+// Per-connection protocol state (docs/nut-protocol.md §2.3, §4.2). Plain data: the socket lives in server.ts.
 import type { ServerAuth } from '../authsrv/mutual.ts';
 
 export interface Session {

@@ -1,4 +1,4 @@
-// The request tokenizer against nut-protocol.md §1.2 and the tokenizer transcripts of Appendix A.
+// The request tokenizer against docs/nut-protocol.md §1.2 and the tokenizer transcripts of Appendix A.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_WORDS, MAX_WORD_BYTES, Tokenizer, tokenizeLine, type TokenizerEvent } from './tokenizer.ts';

@@ -1,5 +1,5 @@
 // The NUT request tokenizer: a byte-at-a-time state machine with the semantics of upsd 2.8's parseconf
-// (nut-protocol.md §1.2). It is fed raw socket bytes and yields complete lines as word arrays.
+// (docs/nut-protocol.md §1.2). It is fed raw socket bytes and yields complete lines as word arrays.
 //
 // Rules it reproduces:
 // - LF ends a line; any other isspace() byte (space, TAB, CR, VT, FF) separates words, so CRLF works.

@@ -1,4 +1,4 @@
-// SET TRACKING results (nut-protocol.md §2.5, §2.7): upper-case UUIDv4 ids, case-insensitive lookup,
+// SET TRACKING results (docs/nut-protocol.md §2.5, §2.7): upper-case UUIDv4 ids, case-insensitive lookup,
 // TRACKINGDELAY retention, and walnut's bound on the table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

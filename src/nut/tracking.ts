@@ -1,4 +1,4 @@
-// SET TRACKING / GET TRACKING <id> (nut-protocol.md §2.5, §2.7): each SET VAR or INSTCMD sent while tracking
+// SET TRACKING / GET TRACKING <id> (docs/nut-protocol.md §2.5, §2.7): each SET VAR or INSTCMD sent while tracking
 // is on gets an upper-case UUIDv4, whose result clients poll. Entries live `retentionMs` (upsd's TRACKINGDELAY,
 // 3600 s) and the table is bounded: past `maxEntries` the oldest entry is dropped (upsd has no bound).
 import { randomUUID } from 'node:crypto';

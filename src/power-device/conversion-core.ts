@@ -1,5 +1,5 @@
 // The shared vocabulary of the value conversions (conversions.ts, conversions-mge.ts): what a conversion is,
-// what it may touch, the per-device state the vendor ones keep, and how NUT applies one (hid-power-device.md
+// what it may touch, the per-device state the vendor ones keep, and how NUT applies one (docs/hid-mapping.md
 // §2.4, usbhid-ups.c hu_find_infoval / hu_find_valinfo).
 import type { StatusFlags } from './status.ts';
 

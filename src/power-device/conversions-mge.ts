@@ -1,4 +1,4 @@
-// Eaton / MGE value conversions (NUT 2.8.5 drivers/mge-hid.c, "MGE HID 1.58"; hid-power-device.md §2.4, §2.6):
+// Eaton / MGE value conversions (NUT 2.8.5 drivers/mge-hid.c, "MGE HID 1.58"; docs/hid-mapping.md §2.4, §2.6):
 // model-gated battery voltages, Advanced Battery Monitoring (ABM, which takes CHRG/DISCHRG out of ups.status when
 // enabled), the computed realpower, nominal output voltage limits per region, the outlet and alarm words, and the
 // ECO / ESS / bypass helpers. Several of them only record state (country, ABM) and publish nothing.

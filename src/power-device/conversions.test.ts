@@ -72,7 +72,7 @@ describe('lookup tables', () => {
   it('match the value truncated to an integer, exactly, and give null otherwise', () => {
     assert.equal(read('beeper', 2.9), 'enabled');
     assert.equal(read('beeper', 4), null);
-    assert.equal(read('overload', 2), null); // an 8-bit Overload of 2 matches nothing (§2.3)
+    assert.equal(read('overload', 2), null); // an 8-bit Overload of 2 matches nothing (docs/hid-mapping.md §2.3)
   });
 
   it('feed the status words, including the inverted ones', () => {

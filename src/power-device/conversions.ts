@@ -1,4 +1,4 @@
-// Value conversions of the mapping tables (NUT's hid2info, hid-power-device.md §2.4): lookup tables that turn a
+// Value conversions of the mapping tables (NUT's hid2info, docs/hid-mapping.md §2.4): lookup tables that turn a
 // HID value into a word ("disabled", "Done and passed", or a status word such as "online" for BOOL rows) and
 // functions for dates, temperatures, USB string indices and the vendor scalings, each with its reverse for writes
 // where NUT has one. The Eaton/MGE ones live in conversions-mge.ts; this file holds the registry of all of them.

@@ -1,4 +1,4 @@
-// Lookups the Input-report path needs over a parsed descriptor (hid-power-device.md §3.2): the Input fields of
+// Lookups the Input-report path needs over a parsed descriptor (docs/hid-mapping.md §3.2): the Input fields of
 // each report ID, and the first field at a usage path, as NUT's FindObject_with_Path finds it.
 import type { HidField, ParsedDescriptor, ReportType } from '../hid/types.ts';
 

@@ -1,6 +1,6 @@
-// printf-style number formatting with C's exact semantics, so values print as NUT prints them (§3.5): "%.1f" of
-// 13.58 is "13.6", "%.0f" of 2.5 is "2" (glibc rounds an exact tie to even, JavaScript's toFixed would say "3"),
-// and a negative value that rounds to zero keeps its sign ("-0.0").
+// printf-style number formatting with C's exact semantics, so values print as NUT prints them (docs/hid-mapping.md
+// §3.5): "%.1f" of 13.58 is "13.6", "%.0f" of 2.5 is "2" (glibc rounds an exact tie to even, JavaScript's toFixed
+// would say "3"), and a negative value that rounds to zero keeps its sign ("-0.0").
 
 const F64 = new Float64Array(1);
 const U64 = new BigUint64Array(F64.buffer);

@@ -1,6 +1,6 @@
 // Eaton / MGE model names (NUT 2.8.5 mge-hid.c mge_model_names[]): iProduct + iModel → model family (which
 // gates battery voltages, ECO control and the settable output voltages) and the name NUT publishes as ups.model
-// (hid-power-device.md §2.6). Without a name, the model is "<iProduct> <iModel>".
+// (docs/hid-mapping.md §2.6). Without a name, the model is "<iProduct> <iModel>".
 import { MGE_TYPE as T } from './conversion-core.ts';
 
 /** [iProduct, iModel, family type, published name] — compared exactly (strcmp), first match wins */

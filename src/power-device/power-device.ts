@@ -1,5 +1,5 @@
 // The power-device mapping engine: NUT usbhid-ups's walk over a subdriver table, for one device
-// (hid-power-device.md §2 and §3). It owns no timer and no handle: the driver loop calls update() on NUT's
+// (docs/hid-mapping.md §2 and §3). It owns no timer and no handle: the driver loop calls update() on NUT's
 // schedule, hands Input reports to onInputReport(), and forwards SET VAR / INSTCMD.
 //
 //   open()          parse the descriptor, apply the vendor fix, pick the subdriver, publish the USB identity,

@@ -1,4 +1,4 @@
-// The device's reports as the mapping reads and writes them (hid-power-device.md §2.5, §3.3): GET_REPORT once
+// The device's reports as the mapping reads and writes them (docs/hid-mapping.md §2.5, §3.3): GET_REPORT once
 // per walk or write, the last bytes seen per report ID for a write's read-modify-write, and USB strings.
 //
 // Deliberate differences from NUT 2.8.5 (listed in power-device.test.ts): a GET_REPORT result is kept for one

@@ -1,4 +1,4 @@
-// ups.status and ups.alarm, the way usbhid-ups builds them (hid-power-device.md §2.3):
+// ups.status and ups.alarm, the way usbhid-ups builds them (docs/hid-mapping.md §2.3):
 //   A. BOOL rows feed sticky internal flags ("online", "!dischrg", ...): a flag only changes when a row that
 //      feeds it is read, so Input reports and partial (quick) walks accumulate;
 //   B. ups_status_set() turns the flags into NUT tokens (OL/OB/CAL/DISCHRG/CHRG/LB/OVER/RB/TRIM/BOOST/BYPASS/

@@ -1,4 +1,4 @@
-// Which NUT subdriver serves a device, and what it does besides its mapping table (hid-power-device.md §2.1,
+// Which NUT subdriver serves a device, and what it does besides its mapping table (docs/hid-mapping.md §2.1,
 // §2.6): the claim by USB vendor/product ID (NUT's subdriver order: explore when asked, then MGE, APC, CyberPower,
 // Tripp Lite), the per-product tweaks NUT's USB tables run when a product is known, the poll frequency and delay
 // defaults, and the ups.mfr / ups.model / ups.serial text each one derives from the USB strings.

@@ -13,7 +13,7 @@ export interface UsbIdentity {
   readonly release?: number | undefined;
 }
 
-/** Why a report transfer failed, in NUT's terms (hid-power-device.md §3.3): an `io` failure skips the item,
+/** Why a report transfer failed, in NUT's terms (docs/hid-mapping.md §3.3): an `io` failure skips the item,
  *  `gone` means the device is unplugged or unusable and the driver must reconnect. */
 export type ReportFailure = 'io' | 'gone';
 

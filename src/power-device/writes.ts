@@ -1,5 +1,5 @@
 // The write path of the mapping: SET VAR and INSTCMD as usbhid-ups.c setvar() and instcmd() do them
-// (hid-power-device.md §2.5): validate, convert to the field's physical value, read-modify-write the Feature
+// (docs/hid-mapping.md §2.5): validate, convert to the field's physical value, read-modify-write the Feature
 // report, SET_REPORT. Driver-side variables (HU_FLAG_ABSENT) are kept in the model and never sent.
 //
 // Deliberate differences from NUT 2.8.5 (listed in power-device.test.ts): a SET VAR value that the field

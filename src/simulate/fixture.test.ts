@@ -1,5 +1,6 @@
-// UPS fixtures (shared/fixtures/ups/README.md format): every fixture shipped with the repo, and the shared
-// collection when it is present, parses; malformed input is a FixtureError.
+// UPS fixtures (test/fixtures/ups/README.md format): every fixture shipped with the repo, and the shared
+// collection beside the repository (../shared/fixtures/ups) when it is present, parses; malformed input is a
+// FixtureError.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { FixtureError, parseFixture, type Fixture } from './fixture.ts';
 import { UpsModel } from '../ups/model.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
-const FOLDERS = [join(REPO, 'test', 'fixtures', 'ups'), '/work/shared/fixtures/ups'].filter((d) => existsSync(d));
+const FOLDERS = [join(REPO, 'test', 'fixtures', 'ups'), join(REPO, '..', 'shared', 'fixtures', 'ups')].filter((d) =>
+  existsSync(d),
+);
 
 function fixtureFiles(dir: string): string[] {
   return readdirSync(dir)

@@ -1,4 +1,4 @@
-// UPS fixtures in the format of shared/fixtures/ups (README there): a real HID report descriptor, report bytes,
+// UPS fixtures in the format of test/fixtures/ups/README.md: a real HID report descriptor, report bytes,
 // and what NUT's usbhid-ups published for them. Parsing is pure: the caller reads the file.
 
 export interface Fixture {

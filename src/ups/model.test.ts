@@ -1,5 +1,5 @@
 // The UPS model: variables with NUT types, instant commands, the driver link (DATA-STALE,
-// DRIVER-NOT-CONNECTED, MAXAGE) and the FSD latch (nut-protocol.md §2.4-§3).
+// DRIVER-NOT-CONNECTED, MAXAGE) and the FSD latch (docs/nut-protocol.md §2.4-§3).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_NAME_BYTES, MAX_VALUE_BYTES, UpsModel, type Availability } from './model.ts';

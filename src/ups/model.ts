@@ -1,5 +1,5 @@
 // The UPS model: the hub that the driver writes and the NUT server, web page, mDNS and shutdown policy read.
-// It holds what upsd keeps per UPS (nut-protocol.md §2.5-§3): variables with their NUT types, instant commands,
+// It holds what upsd keeps per UPS (docs/nut-protocol.md §2.5-§3): variables with their NUT types, instant commands,
 // the driver link state (DATA-STALE / DRIVER-NOT-CONNECTED), the FSD latch, and emits change events.
 // It does no I/O: the driver that owns the device calls in, and requests to the device go out through
 // the `DeviceControl` hooks the driver installs.

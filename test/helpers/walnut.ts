@@ -53,7 +53,7 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
       nativeCacheDir: join(dir, 'native'),
       listen: ['127.0.0.1:0'],
       ...options.config,
-      // Debian's upsrw and upscmd 2.8.0 never send STARTTLS (nut-protocol.md §5.3), so the tests that drive them
+      // Debian's upsrw and upscmd 2.8.0 never send STARTTLS (docs/nut-protocol.md §5.3), so the tests that drive them
       // allow credentials in clear; test/tls.test.ts checks walnut's default, which refuses them
       tls: { clearCredentials: true, ...(options.config?.tls as object | undefined) },
       // the AS's ticket service on a free loopback port (its default, *:567, may be taken or need root)

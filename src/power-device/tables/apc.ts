@@ -1,5 +1,5 @@
-// APC subdriver mapping ("APC HID 0.101", NUT 2.8.5 drivers/apc-hid.c), as data: tables/apc-hid2nut.md,
-// hid-power-device.md §2.2 and §2.6. Row order is NUT's; see types.ts for the fields.
+// APC subdriver mapping ("APC HID 0.101", NUT 2.8.5 drivers/apc-hid.c), as data (apc_hid2nut[]):
+// docs/hid-mapping.md §2.2 and §2.6. Row order is NUT's; see types.ts for the fields.
 import { HU, OFF_DELAY, ON_DELAY } from './types.ts';
 import type { MappingRow } from './types.ts';
 

@@ -1,5 +1,5 @@
-// CyberPower subdriver mapping ("CyberPower HID 0.85", NUT 2.8.5 drivers/cps-hid.c), as data:
-// tables/cps-hid2nut.md, hid-power-device.md §2.2 and §2.6. The WITH_UNMAPPED_DATA_POINTS rows (off in NUT
+// CyberPower subdriver mapping ("CyberPower HID 0.85", NUT 2.8.5 drivers/cps-hid.c), as data
+// (cps_hid2nut[]): docs/hid-mapping.md §2.2 and §2.6. The WITH_UNMAPPED_DATA_POINTS rows (off in NUT
 // builds) are left out. Row order is NUT's; see types.ts for the fields.
 import { CPS_OFF_DELAY, CPS_ON_DELAY, HU } from './types.ts';
 import type { MappingRow } from './types.ts';

@@ -1,5 +1,5 @@
-// Eaton / MGE subdriver mapping ("MGE HID 1.58", NUT 2.8.5 drivers/mge-hid.c), as data: tables/mge-hid2nut.md,
-// hid-power-device.md §2.2 and §2.6. ups.date/ups.time are the writable HAVE_STRPTIME variants (Linux builds);
+// Eaton / MGE subdriver mapping ("MGE HID 1.58", NUT 2.8.5 drivers/mge-hid.c), as data (mge_hid2nut[]):
+// docs/hid-mapping.md §2.2 and §2.6. ups.date/ups.time are the writable HAVE_STRPTIME variants (Linux builds);
 // the `#if 0` row is left out. Row order is NUT's; see types.ts for the fields.
 import { HU, OFF_DELAY, ON_DELAY } from './types.ts';
 import type { MappingRow } from './types.ts';

@@ -1,5 +1,5 @@
-// Tripp Lite subdriver mapping ("TrippLite HID 0.85", NUT 2.8.5 drivers/tripplite-hid.c), as data:
-// tables/tripplite-hid2nut.md, hid-power-device.md §2.2 and §2.6. The debug-only unmapped rows are left out.
+// Tripp Lite subdriver mapping ("TrippLite HID 0.85", NUT 2.8.5 drivers/tripplite-hid.c), as data
+// (tripplite_hid2nut[]): docs/hid-mapping.md §2.2 and §2.6. The debug-only unmapped rows are left out.
 // Row order is NUT's; see types.ts for the fields.
 import { HU, OFF_DELAY, ON_DELAY } from './types.ts';
 import type { MappingRow } from './types.ts';

@@ -1,8 +1,8 @@
-// The shape of one mapping row: NUT's hid_info_t as data (hid-power-device.md §2.1). Each subdriver table is an
+// The shape of one mapping row: NUT's hid_info_t as data (docs/hid-mapping.md §2.1). Each subdriver table is an
 // ordered list of these; order matters, because for an ordinary variable the first row whose path exists in the
 // descriptor and yields a value wins, and later rows of the same name are dropped (§2.1 step 3).
 
-/** NUT's hidflags (usbhid-ups.h), kept as bit values so rows read like the tables in tables/*-hid2nut.md. */
+/** NUT's hidflags (usbhid-ups.h), kept as bit values so rows read like NUT's *_hid2nut[] tables. */
 export const HU = {
   /** read once, at the INIT walk */
   STATIC: 2,
