@@ -117,8 +117,8 @@ const REPORT = {
   name: 'nas-kitchen',
   serialHex: '5F1C',
   notAfter: new Date('2036-01-01T00:00:00Z'),
-  pemPath: '/root/nas-kitchen.pem',
-  p12Path: '/root/nas-kitchen.p12',
+  pemPath: 'certs/nas-kitchen.pem',
+  p12Path: 'certs/nas-kitchen.p12',
   generatedPassword: 'abcdefghijkmnpqrstuvwxyz' as string | undefined,
   caNickname: 'walnut ups1 CA',
   deviceName: 'ups1',
@@ -131,8 +131,8 @@ test('issue prints the files, the password once, the NSS commands and the upsmon
   assert.equal(
     formatIssueReport(REPORT),
     `issued client certificate nas-kitchen: serial 5F1C, valid until 2036-01-01T00:00:00.000Z
-  /root/nas-kitchen.pem  certificate, CA certificate and private key (PEM, mode 0600)
-  /root/nas-kitchen.p12  PKCS#12 for NSS's pk12util, nickname nas-kitchen (mode 0600)
+  certs/nas-kitchen.pem  certificate, CA certificate and private key (PEM, mode 0600)
+  certs/nas-kitchen.p12  PKCS#12 for NSS's pk12util, nickname nas-kitchen (mode 0600)
 PKCS#12 password (shown only now): abcdefghijkmnpqrstuvwxyz
 
 On the upsmon host, with nas-kitchen.p12 copied there (certutil and pk12util: Debian's libnss3-tools):

@@ -4,11 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import {
-  DEFAULT_MAX_DEPTH, DerError, decodeDer, derBitString, derBmpString, derBoolean, derExplicit, derGeneralizedTime,
-  derIa5String, derImplicit, derInteger, derNamedBits, derNull, derOctetString, derOid, derPrintableString, derSequence,
-  derSet, derTime, derTlv, derUtcTime, derUtf8String, readBitString, readBoolean, readExplicit, readInteger, readNull,
-  readOctetString, readOid, readSequence, readSet, readString, readTime, readUnsignedInteger, TAG,
+  DEFAULT_MAX_DEPTH, DerError, decodeDer, readBitString, readBoolean, readExplicit, readInteger, readNull, readOctetString, readOid, readSequence, readSet, readString, readTime, readUnsignedInteger, TAG,
 } from './der.ts';
+import {
+  derBitString, derBmpString, derBoolean, derExplicit, derGeneralizedTime, derIa5String, derImplicit, derInteger, derNamedBits, derNull, derOctetString, derOid, derPrintableString, derSequence, derSet, derTime, derTlv, derUtcTime, derUtf8String,
+} from './der-encode.ts';
 import type { DerNode } from './der.ts';
 import { createCa, issueClientCertificate, issueServerCertificate } from './x509.ts';
 import { writePkcs12 } from './pkcs12.ts';

@@ -7,7 +7,9 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeDer, readInteger, readSequence } from './der.ts';
+import {
+  decodeDer, readInteger, readSequence,
+} from './der.ts';
 import { fromPem } from './pem.ts';
 import { DEFAULT_ITERATIONS, pkcs12Kdf, writePkcs12 } from './pkcs12.ts';
 import { createCa, issueClientCertificate } from './x509.ts';

@@ -4,7 +4,9 @@
 // in an EncryptedData, both with PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC; RFC 8018 §6.2), and an HMAC-SHA256
 // integrity MAC keyed by the PKCS#12 KDF (RFC 7292 §5, Appendix B).
 import { createCipheriv, createHash, createHmac, createPrivateKey, pbkdf2Sync, randomBytes, X509Certificate } from 'node:crypto';
-import { derBmpString, derExplicit, derInteger, derNull, derOctetString, derOid, derSequence, derSet, derTlv } from './der.ts';
+import {
+  derBmpString, derExplicit, derInteger, derNull, derOctetString, derOid, derSequence, derSet, derTlv,
+} from './der-encode.ts';
 
 const OID = {
   data: '1.2.840.113549.1.7.1', // PKCS#7 data (RFC 2315 §8)

@@ -7,7 +7,9 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeDer, isContext, readBitString, readBoolean, readExplicit, readInteger, readOctetString, readOid, readSequence, readTime } from './der.ts';
+import {
+  decodeDer, isContext, readBitString, readBoolean, readExplicit, readInteger, readOctetString, readOid, readSequence, readTime,
+} from './der.ts';
 import type { DerNode } from './der.ts';
 import {
   CA_NOT_AFTER_FLOOR, createCa, issueClientCertificate, issueServerCertificate, keyIdentifier, LEAF_NOT_AFTER_FLOOR, NOT_BEFORE,

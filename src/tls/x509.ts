@@ -4,10 +4,11 @@
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import {
-  decodeDer, derBoolean, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence,
-  derSet, derTime, derTlv, derUtf8String, derBitString, isContext, readBitString, readExplicit, readOctetString, readOid,
-  readSequence,
+  decodeDer, isContext, readBitString, readExplicit, readOctetString, readOid, readSequence,
 } from './der.ts';
+import {
+  derBoolean, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derTlv, derUtf8String, derBitString,
+} from './der-encode.ts';
 import { ipFromBytes, ipToBytes } from '../util/ip.ts';
 import { toPem } from './pem.ts';
 
