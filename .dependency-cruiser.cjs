@@ -73,6 +73,13 @@ module.exports = {
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'only-serve-builds-the-appliance',
+      severity: 'error',
+      comment: 'No command but serve imports the composition root: walnut log, user, ... never load the server graph.',
+      from: { path: '^src/(cli|main)', pathNot: `^src/cli/serve\\.ts$|${TESTS}` },
+      to: { path: '^src/appliance(\\.ts$|/)' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       comment: 'An import the resolver cannot find is a broken graph: the check would be blind to it.',
