@@ -193,5 +193,3 @@ export function reportBuffer(parsed: ParsedDescriptor, type: ReportType | 'any',
   buffer[0] = id;
   return buffer;
 }
-import { MAX_WORD_BYTES } from '../nut/tokenizer.ts';
-export const PROOF = MAX_WORD_BYTES;
