@@ -5,36 +5,12 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { BadLineCount, badLineError, isBadLineReply } from './bad-lines.ts';
 import { NutError, NUT_ERROR_CODES } from './errors.ts';
-import { NutServer } from './server.ts';
+import type { NutServer } from './server.ts';
+import { startLoopbackServer } from './loopback-server.ts';
 import type { NutServerLimits } from './server-types.ts';
-import { TrackingTable } from './tracking.ts';
-import { UpsModel } from '../ups/model.ts';
-
-const LIMITS: NutServerLimits = {
-  idleTimeoutMs: 300_000,
-  maxConnections: 10,
-  outputHighWaterBytes: 65_536,
-  writeStallMs: 30_000,
-  maxPendingInputBytes: 262_144,
-  maxConsecutiveErrors: 5,
-};
 
 async function withServer(limits: Partial<NutServerLimits>, body: (port: number, server: NutServer) => Promise<void>): Promise<void> {
-  const ups = new UpsModel({ name: 'ups' });
-  ups.setVariable('ups.status', 'OL');
-  ups.markConnected();
-  const server = new NutServer({
-    context: {
-      serverInfo: 'walnut test',
-      serverVersion: 'test',
-      findUps: (name) => (name.toLowerCase() === 'ups' ? ups : undefined),
-      upsList: () => [ups],
-      authorizer: { allowed: () => false },
-      tracking: new TrackingTable(),
-    },
-    limits: { ...LIMITS, ...limits },
-  });
-  const { port } = await server.listen('127.0.0.1', 0);
+  const { server, port } = await startLoopbackServer({ maxConsecutiveErrors: 5, ...limits });
   try {
     await body(port, server);
   } finally {

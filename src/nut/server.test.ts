@@ -4,28 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { NutServer } from './server.ts';
-import { TrackingTable } from './tracking.ts';
-import { UpsModel } from '../ups/model.ts';
-
-async function startServer(): Promise<{ server: NutServer; port: number }> {
-  const ups = new UpsModel({ name: 'ups' });
-  ups.setVariable('ups.status', 'OL');
-  ups.markConnected();
-  const server = new NutServer({
-    context: {
-      serverInfo: 'walnut test',
-      serverVersion: 'test',
-      findUps: (name) => (name.toLowerCase() === 'ups' ? ups : undefined),
-      upsList: () => [ups],
-      authorizer: { allowed: () => false },
-      tracking: new TrackingTable(),
-    },
-    limits: { idleTimeoutMs: 300_000, maxConnections: 10, outputHighWaterBytes: 65_536, writeStallMs: 30_000, maxPendingInputBytes: 262_144, maxConsecutiveErrors: 20 },
-  });
-  const addr = await server.listen('127.0.0.1', 0);
-  return { server, port: addr.port };
-}
+import { startLoopbackServer } from './loopback-server.ts';
 
 /** Records the number of reply lines in each write the server makes on connections to `port`. */
 function countServerWrites(port: number): { writes: number[]; restore: () => void } {
@@ -57,7 +36,7 @@ function exchange(port: number, text: string, lines: number): Promise<string[]> 
 
 /** Runs `body` against a fresh server while counting its writes; both are undone afterwards. */
 async function withServer(body: (port: number, writes: number[]) => Promise<void>): Promise<void> {
-  const { server, port } = await startServer();
+  const { server, port } = await startLoopbackServer();
   const spy = countServerWrites(port);
   try {
     await body(port, spy.writes);
