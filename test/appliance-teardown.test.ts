@@ -208,3 +208,20 @@ test('with mDNS missing (libdns_sd hidden from the real binary) serve keeps serv
   assert.equal(existsSync(join(u.data, 'auth', 'keys.db-wal')), false, 'keys.db was closed cleanly');
   rmSync(u.dir, { recursive: true, force: true });
 });
+
+test('a stop asked for while the start is under way (SIGTERM during the AS start) ends it early, and stop leaves nothing', async () => {
+  const u = unit();
+  const before = await steady();
+  const stop = new AbortController();
+  const config = loadConfig({ config: u.configFile });
+  const starting = startAppliance(config, {
+    authServer: { command: X64_BINARY, args: ['authsrv', '--spawned', '--config', u.configFile] },
+    stop: stop.signal,
+  });
+  setTimeout(() => stop.abort(), 30);
+  const appliance = await starting;
+  await appliance.stop();
+  await settlesTo(before);
+  assert.equal(existsSync(join(u.data, 'walnut.db-wal')), false, 'walnut.db was closed cleanly');
+  rmSync(u.dir, { recursive: true, force: true });
+});

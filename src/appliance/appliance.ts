@@ -47,13 +47,14 @@ export class StartError extends Error {
 export interface ApplianceOptions {
   /** how to start `walnut authsrv` when config.auth.server is "spawn" */
   authServer: AuthChildCommand;
+  /** a stop asked for (SIGTERM) while starting: the start ends early and stop() closes what it opened. The same
+   *  signal reaches the AS child (one process group), so it is not restarted from then on. */
+  stop?: AbortSignal;
 }
 
 export interface Appliance {
   /** the port of each NUT listener, in config.listen order */
   readonly ports: readonly number[];
-  /** called when a signal starts the stop: the AS child gets the same signal and must not be restarted */
-  stopping(): void;
   /** closes everything, newest first */
   stop(): Promise<void>;
 }
@@ -61,21 +62,17 @@ export interface Appliance {
 /** Builds and starts the appliance; on any failure closes what it opened and rethrows (StartError, ConfigError). */
 export async function startAppliance(config: WalnutConfig, options: ApplianceOptions): Promise<Appliance> {
   const teardown = new Teardown(log);
-  const state: { server?: NutServer; spawned?: SpawnedAuthServer } = {};
+  const state: { server?: NutServer } = {};
   try {
     const ports = await build(config, options, teardown, state);
-    return {
-      ports,
-      stopping: () => state.spawned?.stopping(),
-      stop: () => teardown.close(),
-    };
+    return { ports, stop: () => teardown.close() };
   } catch (err) {
     await teardown.close();
     throw err;
   }
 }
 
-async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardown, state: { server?: NutServer; spawned?: SpawnedAuthServer }): Promise<number[]> {
+async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardown, state: { server?: NutServer }): Promise<number[]> {
   // 1. storage: the database and its event log
   let db: Db;
   try {
@@ -176,21 +173,33 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
   // start stay out of the time to the first answer
   if (config.auth.server === 'spawn') {
     const spawned = new SpawnedAuthServer(options.authServer);
-    state.spawned = spawned;
+    options.stop?.addEventListener('abort', () => spawned.stopping(), { once: true });
     t.defer('authentication server', () => spawned.stop());
     try {
-      await spawned.start();
+      await untilStopped(spawned.start(), options.stop);
     } catch (err) {
       if (err instanceof AuthChildError) throw new StartError(err.message);
       throw err;
     }
   }
+  if (options.stop?.aborted) return ports; // asked to stop while starting: nothing more to start
 
   // 8. DNS-SD through avahi: LAN clients find walnut with no configuration; never in the way of serving
   const announcement = await announce(config.mdns, ports[0]!, [ups.name], () => loadMdns(config.nativeCacheDir), logger('mdns'));
   // goodbyes first: browsers drop walnut before its port closes
   if (announcement) t.defer('mDNS announcement', () => announcement.stop());
   return ports;
+}
+
+/** `step`, unless a stop is asked for first: then it resolves at once and what `step` does later is ignored. */
+function untilStopped(step: Promise<void>, stop: AbortSignal | undefined): Promise<void> {
+  if (!stop) return step;
+  if (stop.aborted) return Promise.resolve();
+  step.catch(() => undefined); // its failure after the stop is the stop's doing
+  return new Promise((resolve, reject) => {
+    stop.addEventListener('abort', () => resolve(), { once: true });
+    step.then(resolve, reject);
+  });
 }
 
 /** `*` on a kernel without IPv6: IPv4 only. */

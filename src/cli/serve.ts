@@ -43,23 +43,26 @@ export async function runServe(args: ConfigOverrides): Promise<number> {
   const config = loadConfig(args);
   setLogLevel(config.logLevel);
   setPackageAddonCacheDir(config.nativeCacheDir);
-  let appliance;
-  try {
-    appliance = await startAppliance(config, { authServer: authChildFor(args) });
-  } catch (err) {
-    if (!(err instanceof StartError)) throw err;
-    log.error(err.message);
-    return EXIT.failure;
-  }
-  await new Promise<void>((resolve) => {
+  // from the first moment: a SIGTERM while the AS child is still starting must stop walnut in order, not kill it
+  const stopRequested = new AbortController();
+  const signalled = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info(`${signal}: shutting down`);
-      appliance.stopping();
+      stopRequested.abort();
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  let appliance;
+  try {
+    appliance = await startAppliance(config, { authServer: authChildFor(args), stop: stopRequested.signal });
+  } catch (err) {
+    if (!(err instanceof StartError)) throw err;
+    log.error(err.message);
+    return EXIT.failure;
+  }
+  await signalled;
   await appliance.stop();
   return EXIT.ok;
 }

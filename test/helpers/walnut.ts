@@ -57,7 +57,9 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
       // allow credentials in clear; test/tls.test.ts checks walnut's default, which refuses them
       tls: { clearCredentials: true, ...(options.config?.tls as object | undefined) },
       // the AS's ticket service on a free loopback port (its default, *:567, may be taken or need root)
-      auth: { listen: ['127.0.0.1:0'], ...(options.config?.auth as object | undefined) },
+      // under a wrapper (qemu-user, no binfmt) the binary cannot start itself as the AS child: the kernel would run
+      // the arm64 file natively. Those tests read only; they run serve without its AS ("connect" to none)
+      auth: { listen: ['127.0.0.1:0'], ...(options.wrapper?.length ? { server: 'connect' } : {}), ...(options.config?.auth as object | undefined) },
       // announcing is for test/mdns.test.ts, in its own namespaces: other tests must not reach a host's avahi
       mdns: { enabled: false, ...(options.config?.mdns as object | undefined) },
     }),
