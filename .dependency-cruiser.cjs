@@ -7,8 +7,9 @@
 // list cannot say: no cycles, neither between files nor between folders.
 //
 // Test files (*.test.ts) are exempt from the layer table (a test may use the layers above the one it tests to
-// build its setting, as src/nut/commands.test.ts builds a UPS model) but not from the cycle rules, and no product
-// file may import a test or a test helper.
+// build its setting, as src/power-device/fuzz.test.ts publishes into a UPS model) but not from the cycle rules,
+// and no product file may import a test or a test helper (test/, or a *-harness.ts beside the code, such as
+// src/nut/commands-harness.ts; a harness is not exempt from the layer table).
 
 /** What each folder of src/ may import besides itself (docs/architecture.md "Layers"). */
 const LAYERS = {
@@ -33,6 +34,8 @@ const INNER = Object.keys(LAYERS);
 
 const folder = (names) => `^src/(${names.join('|')})/`;
 const TESTS = '\\.test\\.ts$';
+/** shared settings of the tests beside the code (src/nut/commands-harness.ts): not tests, not product either */
+const HARNESSES = '-harness\\.ts$';
 
 /** The layer table as allowed rules: from a folder to itself and to the folders it lists. */
 const layerRules = Object.entries(LAYERS).map(([name, may]) => ({
@@ -61,9 +64,9 @@ module.exports = {
     {
       name: 'no-test-from-product',
       severity: 'error',
-      comment: 'Product code never imports a test file or a test helper (test/): they are not in the binary.',
-      from: { path: '^src/', pathNot: TESTS },
-      to: { path: `${TESTS}|^test/` },
+      comment: 'Product code never imports a test file or a test helper (test/, src/**/*-harness.ts): they are not in the binary.',
+      from: { path: '^src/', pathNot: `${TESTS}|${HARNESSES}` },
+      to: { path: `${TESTS}|${HARNESSES}|^test/` },
     },
     {
       name: 'no-dev-dependency-in-product',

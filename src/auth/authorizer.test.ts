@@ -1,110 +1,16 @@
 // The database-backed NUT credential check: every password goes to the authentication server (a fake AS here,
 // built from a map of names to passwords), walnut.db decides status and roles, one AS check per connection
-// while the principal is unchanged, the throttle in front of every check, legacy client entries, ticket
-// sessions (allowedUser), and the event log (never a password in it).
+// while the principal is unchanged, ticket sessions (allowedUser), and the event log (never a password in it).
+// The throttle and legacy client entries are in src/auth/authorizer-throttle-legacy.test.ts; the shared setting
+// is src/auth/authorizer-harness.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase, type Db } from '../storage/database.ts';
-import { CHECK_REUSE_MS, DbAuthorizer, type EventSink, type PasswordCheck } from './authorizer.ts';
+import { openDatabase } from '../storage/database.ts';
+import { CHECK_REUSE_MS, DbAuthorizer, type PasswordCheck } from './authorizer.ts';
 import { PrincipalStore } from './principals.ts';
 import { LoginThrottle } from './throttle.ts';
-import { AddressList } from './address.ts';
-import { noRoles, rolesFromUserConfig } from './roles.ts';
-import type { Right } from './rights.ts';
-import { setLogSink } from '../util/log.ts';
-
-const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
-/** what the tokenizer hands over for bytes a client sent */
-const word = (s: string): string => utf8(s).toString('latin1');
-const LOGIN: Right = { kind: 'action', action: 'login' };
-const PRIMARY: Right = { kind: 'action', action: 'primary' };
-const FSD: Right = { kind: 'action', action: 'fsd' };
-const SET: Right = { kind: 'action', action: 'set' };
-const cmd = (command: string): Right => ({ kind: 'instcmd', command });
-const peer = (address: string, port = 40000): { address: string; port: number; closed: boolean } => ({ address, port, closed: false });
-
-interface Recorded {
-  kind: string;
-  source: string | undefined;
-  detail: string | undefined;
-}
-
-const logLines: string[] = [];
-setLogSink((line) => logLines.push(line));
-
-/** A settable clock for the principal store: updated_at moves only when a test says time passed. */
-interface Clock {
-  now: () => number;
-  tick(ms?: number): void;
-}
-
-function setup(t: { after(fn: () => void): void }): {
-  db: Db;
-  dir: string;
-  store: PrincipalStore;
-  clock: Clock;
-  events: Recorded[];
-  sink: EventSink;
-} {
-  const dir = mkdtempSync(join(tmpdir(), 'walnut-authorizer-'));
-  const db = openDatabase(join(dir, 'data'), join(dir, 'cache'));
-  t.after(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  let at = 1_700_000_000_000;
-  const clock: Clock = { now: () => at, tick: (ms = 1000) => void (at += ms) };
-  const events: Recorded[] = [];
-  return {
-    db,
-    dir,
-    store: new PrincipalStore(db, clock.now),
-    clock,
-    events,
-    sink: { record: (kind, source, detail) => events.push({ kind, source, detail }) },
-  };
-}
-
-/** One AuthNUT request the fake AS answered: the bytes it was given, as text. */
-interface AsCall {
-  name: string;
-  password: string;
-  source: string;
-}
-
-interface FakeAs {
-  check: PasswordCheck;
-  /** the AS's keys: name → password (change it to change a password at the AS) */
-  passwords: Map<string, string>;
-  calls: AsCall[];
-}
-
-/** The authentication server as the authorizer sees it: the name's bytes back for the right password, else
- *  undefined (unknown name, wrong password). A legacy entry's password applies from its addresses only, as in
- *  src/authsrv/service.ts. */
-function fakeAs(
-  passwords: Record<string, string>,
-  legacy?: { username: string; password: string; from: readonly string[] },
-): FakeAs {
-  const keys = new Map(Object.entries(passwords));
-  const legacyFrom = legacy ? new AddressList(legacy.from) : undefined;
-  const calls: AsCall[] = [];
-  const check: PasswordCheck = async (name, password, source) => {
-    calls.push({ name: name.toString('utf8'), password: password.toString('utf8'), source });
-    await Promise.resolve(); // an answer always comes later
-    let expected: string | undefined;
-    if (legacy && utf8(legacy.username).equals(name) && legacyFrom!.has(source)) expected = legacy.password;
-    else for (const [n, p] of keys) if (utf8(n).equals(name)) expected = p;
-    if (expected === undefined || !utf8(expected).equals(password)) return undefined;
-    return new Uint8Array(name);
-  };
-  return { check, passwords: keys, calls };
-}
-
-const addUser = (store: PrincipalStore, name: string, roles = noRoles()): void => void store.add(utf8(name), roles);
+import { rolesFromUserConfig } from './roles.ts';
+import { utf8, word, LOGIN, PRIMARY, FSD, SET, cmd, peer, logLines, setup, fakeAs, addUser } from './authorizer-harness.ts';
 
 test('the right password gets exactly the rights the roles give', async (t) => {
   const { store, sink } = setup(t);
@@ -206,126 +112,6 @@ test('a change made through another connection applies to the very next check', 
   assert.equal(await auth.allowed('late', 'new', SET, p), false, 'removed from walnut.db: refused whatever the AS says');
 });
 
-test('failures slow their source down exponentially; another source is not slowed', async (t) => {
-  const { store, sink, events } = setup(t);
-  addUser(store, 'admin', rolesFromUserConfig({ actions: ['SET'] }));
-  const as = fakeAs({ admin: 'adminpass' });
-  const slept: [string, number][] = [];
-  let current = '';
-  const auth = await DbAuthorizer.create({
-    store,
-    events: sink,
-    check: as.check,
-    throttle: new LoginThrottle({ freeFailures: 2, baseDelayMs: 10, maxDelayMs: 80 }),
-    sleep: async (ms) => void slept.push([current, ms]),
-  });
-  for (let i = 0; i < 8; i++) {
-    current = 'attacker';
-    assert.equal(await auth.allowed('admin', `guess${i}`, SET, peer('10.6.6.6')), false);
-  }
-  current = 'user';
-  assert.equal(await auth.allowed('admin', 'adminpass', SET, peer('10.0.0.7')), true);
-  assert.deepEqual(slept, [
-    ['attacker', 10],
-    ['attacker', 20],
-    ['attacker', 40],
-    ['attacker', 80],
-    ['attacker', 80],
-    ['attacker', 80],
-  ]);
-  assert.equal(events.filter((e) => e.kind === 'login-throttled').length, 1);
-  assert.equal(events.filter((e) => e.kind === 'login-failed').length, 8);
-});
-
-test('concurrent attempts from one source are checked one at a time; other sources run alongside', async (t) => {
-  const { store } = setup(t);
-  const order: string[] = [];
-  // the AS call marks where each check starts; it answers a little later, as a real one does
-  const check: PasswordCheck = async () => {
-    order.push('check starts');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    return undefined;
-  };
-  const auth = await DbAuthorizer.create({ store, check, throttle: new LoginThrottle({ freeFailures: 1000 }) });
-  const attempt = async (label: string, address: string): Promise<void> => {
-    await auth.allowed('x', 'y', SET, peer(address));
-    order.push(`end ${label}`);
-  };
-  await Promise.all([attempt('a1', '10.0.0.1'), attempt('a2', '10.0.0.1'), attempt('b1', '10.0.0.2')]);
-  const starts = order.flatMap((e, i) => (e === 'check starts' ? [i] : []));
-  assert.equal(starts.length, 3, order.join(', '));
-  assert.ok(starts[1]! < order.indexOf('end a1'), `b1 is checked while a1 is: ${order.join(', ')}`);
-  assert.ok(order.indexOf('end a1') < starts[2]!, `a2 waits for a1: ${order.join(', ')}`);
-});
-
-test('an attempt whose connection closed while it waited is dropped without a check or a count', async (t) => {
-  const { store, events, sink } = setup(t);
-  const as = fakeAs({ x: 'y' });
-  const throttle = new LoginThrottle({ freeFailures: 0, baseDelayMs: 5, maxDelayMs: 5 });
-  const p = peer('10.0.0.9');
-  const auth = await DbAuthorizer.create({
-    store,
-    events: sink,
-    check: as.check,
-    throttle,
-    sleep: async () => {
-      p.closed = true;
-    },
-  });
-  throttle.failure('10.0.0.9', 'x');
-  const before = throttle.sourceFailures('10.0.0.9');
-  assert.equal(await auth.allowed('x', 'y', SET, p), false);
-  assert.equal(as.calls.length, 0, 'the AS was not asked');
-  assert.equal(events.filter((e) => e.kind === 'login-failed').length, 0);
-  assert.ok(throttle.sourceFailures('10.0.0.9') <= before);
-});
-
-test('a legacy client works only from its addresses, only as upsmon secondary, and every use is logged', async (t) => {
-  const { store, sink, events } = setup(t);
-  const from = ['192.168.1.10', '10.0.0.0/24', '::1'];
-  const as = fakeAs({}, { username: 'monuser', password: 'secret', from });
-  const auth = await DbAuthorizer.create({ store, events: sink, check: as.check, legacyClients: [{ username: 'monuser', from }] });
-  logLines.length = 0;
-  assert.equal(await auth.allowed('monuser', 'secret', LOGIN, peer('192.168.1.10', 1001)), true);
-  assert.equal(await auth.allowed('monuser', 'secret', LOGIN, peer('::ffff:10.0.0.77', 1002)), true);
-  assert.equal(await auth.allowed('monuser', 'secret', LOGIN, peer('::1', 1003)), true);
-  const one = peer('192.168.1.10', 1004);
-  for (const right of [PRIMARY, FSD, SET, cmd('load.off')]) {
-    assert.equal(await auth.allowed('monuser', 'secret', right, one), false, JSON.stringify(right));
-  }
-  assert.equal(await auth.allowed('monuser', 'secret', LOGIN, peer('192.168.1.11', 1005)), false);
-  assert.equal(await auth.allowed('monuser', 'wrong', LOGIN, peer('192.168.1.10', 1006)), false);
-  assert.deepEqual(
-    events.map((e) => [e.kind, e.source, e.detail]),
-    [
-      ['legacy-login', '192.168.1.10:1001', 'legacy client monuser (upsmon secondary only): LOGIN allowed'],
-      ['legacy-login', '::ffff:10.0.0.77:1002', 'legacy client monuser (upsmon secondary only): LOGIN allowed'],
-      ['legacy-login', '::1:1003', 'legacy client monuser (upsmon secondary only): LOGIN allowed'],
-      ['legacy-login', '192.168.1.10:1004', 'legacy client monuser (upsmon secondary only): PRIMARY refused'],
-      ['legacy-login', '192.168.1.10:1004', 'legacy client monuser (upsmon secondary only): FSD refused'],
-      ['legacy-login', '192.168.1.10:1004', 'legacy client monuser (upsmon secondary only): SET refused'],
-      ['legacy-login', '192.168.1.10:1004', 'legacy client monuser (upsmon secondary only): INSTCMD load.off refused'],
-      ['login-failed', '192.168.1.11:1005', 'user monuser: legacy client not allowed from this address (for LOGIN)'],
-      ['login-failed', '192.168.1.10:1006', 'user monuser: wrong password for a legacy client (for LOGIN)'],
-    ],
-  );
-  assert.equal(logLines.filter((l) => / warn auth: .*legacy client monuser/.test(l)).length, 7);
-  assert.equal(logLines.some((l) => l.includes('secret')), false);
-  assert.equal(as.calls.length, 6, 'one AS check per connection: the four refused rights share one');
-});
-
-test('away from its addresses a legacy name is an ordinary database user, if there is one', async (t) => {
-  const { store, sink } = setup(t);
-  addUser(store, 'monuser', rolesFromUserConfig({ upsmon: 'primary' }));
-  const from = ['192.168.1.10'];
-  const as = fakeAs({ monuser: 'long-random-password' }, { username: 'monuser', password: 'secret', from });
-  const auth = await DbAuthorizer.create({ store, events: sink, check: as.check, legacyClients: [{ username: 'monuser', from }] });
-  assert.equal(await auth.allowed('monuser', 'secret', LOGIN, peer('192.168.1.10')), true);
-  assert.equal(await auth.allowed('monuser', 'long-random-password', FSD, peer('192.168.1.10')), false);
-  assert.equal(await auth.allowed('monuser', 'secret', LOGIN, peer('192.168.1.99')), false);
-  assert.equal(await auth.allowed('monuser', 'long-random-password', FSD, peer('192.168.1.99')), true);
-});
-
 test('later actions on one connection reuse its check while the principal is unchanged; a password change asks again', async (t) => {
   const { store, clock } = setup(t);
   addUser(store, 'ops', rolesFromUserConfig({ upsmon: 'primary', actions: ['SET'] }));
@@ -397,22 +183,6 @@ test('status and roles are read on every action of an open connection', async (t
   store.remove(utf8('ops'));
   assert.equal(await auth.allowed('ops', 'pw', LOGIN, session), false, 'removing applies to the open connection');
   assert.equal(events.filter((e) => e.kind === 'login-failed').length, 2);
-});
-
-test('a wrong password repeated on one connection is logged each time but counted and checked once', async (t) => {
-  const { store, sink, events } = setup(t);
-  addUser(store, 'admin', rolesFromUserConfig({ actions: ['SET'] }));
-  const as = fakeAs({ admin: 'adminpass' });
-  const throttle = new LoginThrottle();
-  const auth = await DbAuthorizer.create({ store, events: sink, check: as.check, throttle });
-  const session = peer('10.0.0.2');
-  for (let i = 0; i < 10; i++) assert.equal(await auth.allowed('admin', 'wrong', SET, session), false);
-  assert.equal(Math.round(throttle.sourceFailures('10.0.0.2')), 1, 'one guess, however often it is repeated');
-  assert.equal(as.calls.length, 1);
-  assert.equal(events.filter((e) => e.kind === 'login-failed').length, 10);
-  assert.equal(await auth.allowed('admin', 'wrong', SET, peer('10.0.0.2')), false);
-  assert.equal(Math.round(throttle.sourceFailures('10.0.0.2')), 2, 'a new connection is a new guess');
-  assert.equal(as.calls.length, 2);
 });
 
 test('an AS that cannot be reached is a refusal, and the connection is checked again once it answers', async (t) => {
