@@ -27,6 +27,7 @@ const LAYERS = {
   nut: ['ups', 'auth', 'authsrv', 'util'],
   mdns: ['native', 'util'],
   shutdown: ['ups', 'storage', 'util'],
+  factory: ['util'],
 };
 /** The layers above: config composes every section, the composition root builds the appliance, cli runs
  *  commands, main dispatches. Each may import every folder of LAYERS. */
