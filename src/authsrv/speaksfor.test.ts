@@ -26,7 +26,7 @@ test('the authsrv(6) example lets bootes speak for anyone except sys and adm', (
   assert.equal(mayspeakfor(db, 'bootes', 'bootes'), true);
 });
 
-test('the appliance example from the reference allows the web backend and the read-only monitor as written', () => {
+test('an appliance example (the web backend for anyone but factory, a read-only monitor) is allowed as written', () => {
   const db = parseSpeaksFor('hostid=web\n\tuid=* uid=!factory          # the web UI backend\nhostid=homeassistant\n\tuid=upsmon-ro\n');
   assert.equal(mayspeakfor(db, 'web', 'admin'), true);
   assert.equal(mayspeakfor(db, 'web', 'factory'), false);
