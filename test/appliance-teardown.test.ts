@@ -225,3 +225,20 @@ test('a stop asked for while the start is under way (SIGTERM during the AS start
   assert.equal(existsSync(join(u.data, 'walnut.db-wal')), false, 'walnut.db was closed cleanly');
   rmSync(u.dir, { recursive: true, force: true });
 });
+
+test('an AS child that dies after it was ready is started again, and the stop ends the new one too', async () => {
+  const u = unit();
+  const before = await steady();
+  const appliance = await start(u);
+  const [first] = holdings().children;
+  assert.ok(first, 'the AS child runs');
+  process.kill(Number(first), 'SIGKILL');
+  const deadline = Date.now() + 10_000;
+  let again: string | undefined;
+  while (Date.now() < deadline && !(again = holdings().children.find((c) => c !== first))) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(again, 'a new AS child was started');
+  await appliance.stop();
+  await settlesTo(before);
+  assert.equal(existsSync(`/proc/${again}`), false, 'the restarted child is gone');
+  rmSync(u.dir, { recursive: true, force: true });
+});

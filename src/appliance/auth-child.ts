@@ -59,15 +59,19 @@ export class SpawnedAuthServer {
     const child = spawn(this.#how.command, [...this.#how.args], { stdio: ['pipe', 'inherit', 'inherit', 'pipe'] });
     this.#child = child;
     child.stdin!.on('error', () => undefined);
+    // once "ready" came, this child is the AS: its death is restarted from then on
+    let restartable = restartAlways;
     const readiness = child.stdio[3] as NodeJS.ReadableStream | null;
     let said = '';
-    readiness?.on('data', (d: Buffer) => {
-      said += d.toString('latin1');
-      if (said.includes('ready\n')) onReady();
-    });
+    const onData = (d: Buffer): void => {
+      said = (said + d.toString('latin1')).slice(-16); // the one word it writes; nothing else is kept
+      if (!said.includes('ready\n')) return;
+      readiness?.off('data', onData);
+      restartable = true;
+      onReady();
+    };
+    readiness?.on('data', onData);
     readiness?.on('error', () => undefined);
-    let restartable = restartAlways;
-    readiness?.once('data', () => (restartable = true));
     let restarted = false;
     const restart = (why: string): void => {
       if (this.#stopping || restarted || !restartable) return; // the first child's failure is start()'s to report

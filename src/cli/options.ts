@@ -6,7 +6,7 @@ import { HelpRequest, UsageError } from './command.ts';
 export interface OptionSpec {
   /** `--data` */
   flag: string;
-  /** the value's placeholder in help (`DIR`); absent: a bare flag */
+  /** the value's name as help shows it (`DIR`); absent: a bare flag */
   value?: string;
   /** may be given several times; the values keep their order */
   repeat?: boolean;

@@ -13,7 +13,7 @@
 // - 13 digits, 65 bits of randomness, then Crockford's check symbol: 14 symbols. 12 digits would be exactly 60
 //   bits, the floor issue 14 sets, and the check-symbol rule below takes a little off; 13 is the shortest length
 //   that keeps more than 60 (64.92 bits). Each further digit adds 5 bits against an offline search of a stolen
-//   verifier, but a person types every one of them; 14 symbols print as 4 groups (XXXX-XXXX-XXXX-XX).
+//   verifier, but a person types every one of them; 14 symbols print as four groups of 4, 4, 4 and 2.
 // - The check symbol catches a mistyped symbol or two swapped neighbours before the AS is asked: a typo costs
 //   no attempt of the setup window's 20.
 // - The check symbol is never `~` or `=`: QR alphanumeric mode (ISO/IEC 18004) has no such characters, and
