@@ -1,5 +1,5 @@
 // What the NUT server's audit events say in the log and the event log.
-import type { AuditEvent } from '../nut/commands.ts';
+import type { AuditEvent } from '../nut/context.ts';
 import { showBytes, wordBytes } from '../auth/bytes.ts';
 import { clean } from '../util/log.ts';
 

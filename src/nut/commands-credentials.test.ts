@@ -3,7 +3,7 @@
 // asynchronously. The setting (NutServer's CommandContext, UPS models, users) is src/nut/commands-harness.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Authorizer, Right } from './commands.ts';
+import type { Authorizer, Right } from '../auth/rights.ts';
 import { USERS, AppendixUsers, harness, ask, answer, converse, as } from './commands-harness.ts';
 
 // ---------------------------------------------------------------------------------------------------------

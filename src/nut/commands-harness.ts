@@ -4,7 +4,9 @@
 // authorizer is tested beside it in src/auth/). Each request line goes through the real tokenizer first.
 // Not a test file itself (no .test.ts), and no product file imports it.
 import assert from 'node:assert/strict';
-import { execute, type AuditEvent, type Authorizer, type CommandContext, type Right } from './commands.ts';
+import { execute } from './commands.ts';
+import type { AuditEvent, CommandContext } from './context.ts';
+import type { Authorizer, Right } from '../auth/rights.ts';
 import { NutError } from './errors.ts';
 import { NutServer } from './server.ts';
 import { newSession, type Session } from './session.ts';

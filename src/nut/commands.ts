@@ -12,10 +12,6 @@ import type { CommandContext, Handler, TransportPolicy } from './context.ts';
 import type { Reply } from './reply.ts';
 import type { Right } from '../auth/rights.ts';
 
-export type { AuditEvent, CommandContext, StartTls, TransportPolicy } from './context.ts';
-export type { Reply } from './reply.ts';
-export type { AuthPeer, Authorizer, Right } from '../auth/rights.ts';
-
 const PERMISSIVE: TransportPolicy = { clearCredentials: true, anonymousReads: 'any' };
 // AUTH sends no password, but the session it authenticates would run in clear (hijackable): same rule
 const CREDENTIAL_COMMANDS = new Set(['USERNAME', 'PASSWORD', 'LOGIN', 'PRIMARY', 'MASTER', 'FSD', 'INSTCMD', 'AUTH']);
