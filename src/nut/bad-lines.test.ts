@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { BadLineCount, badLineError, isBadLineReply } from './bad-lines.ts';
 import { NutError, NUT_ERROR_CODES } from './errors.ts';
 import type { NutServer } from './server.ts';
-import { startLoopbackServer } from './loopback-server.ts';
+import { startLoopbackServer } from './server-harness.ts';
 import type { NutServerLimits } from './server-types.ts';
 
 async function withServer(limits: Partial<NutServerLimits>, body: (port: number, server: NutServer) => Promise<void>): Promise<void> {

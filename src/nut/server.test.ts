@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { startLoopbackServer } from './loopback-server.ts';
+import { startLoopbackServer } from './server-harness.ts';
 
 /** Records the number of reply lines in each write the server makes on connections to `port`. */
 function countServerWrites(port: number): { writes: number[]; restore: () => void } {
