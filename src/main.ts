@@ -12,6 +12,8 @@ import { authsrvCommand } from './cli/authsrv.ts';
 import { authCommand, speaksforCommand } from './cli/auth-admin.ts';
 import { passwdCommand, upscCommand } from './cli/auth-client.ts';
 import { debugCommand } from './cli/debug.ts';
+import { claimCommand } from './cli/claim.ts';
+import { setupCommand } from './cli/setup.ts';
 import { overviewHelp } from './cli/overview.ts';
 
 const COMMANDS: readonly Command[] = [
@@ -26,12 +28,14 @@ const COMMANDS: readonly Command[] = [
   passwdCommand,
   upscCommand,
   speaksforCommand,
+  claimCommand,
+  setupCommand,
   debugCommand,
 ];
 
 /** The words a failure of `argv` names: the command, and for auth and speaksfor its action too. */
 function label(c: Command, argv: readonly string[]): string {
-  return (c.name === 'auth' || c.name === 'speaksfor') && argv[0] !== undefined && !argv[0].startsWith('-') ? `${c.name} ${argv[0]}` : c.name;
+  return (c.name === 'auth' || c.name === 'speaksfor' || c.name === 'setup') && argv[0] !== undefined && !argv[0].startsWith('-') ? `${c.name} ${argv[0]}` : c.name;
 }
 
 async function main(argv: readonly string[], io = processIo()): Promise<number> {

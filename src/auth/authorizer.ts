@@ -24,6 +24,7 @@ import { showBytes, wordBytes } from './bytes.ts';
 import { LoginThrottle } from './throttle.ts';
 import { allows, describeRight, noRoles, type Roles } from './roles.ts';
 import type { PrincipalStore } from './principals.ts';
+import { OWNER, ownerRoles } from './owner.ts';
 
 /** The AS's verdict on a NUT password (src/authsrv/local-client.ts): the user its ticket names, or undefined. */
 export type PasswordCheck = (name: Buffer, password: Buffer, source: string) => Promise<Uint8Array | undefined>;
@@ -167,6 +168,8 @@ export class DbAuthorizer implements Authorizer {
     const legacy = this.legacy.find((l) => l.name.equals(name));
     if (legacy && legacy.from.has(peer.address)) return { roles: LEGACY_ROLES, version: 0, legacy };
     const record = this.store.find(name);
+    // the owner (the claim's `admin`) before anyone recorded roles for it: an administrator's (owner.ts)
+    if (!record && !legacy && OWNER.equals(name)) return { roles: ownerRoles(), version: 0 };
     let reason: string | undefined;
     if (!record) reason = legacy ? 'legacy client not allowed from this address' : 'unknown user';
     else if (record.principal.status !== 'active') reason = 'user disabled';

@@ -7,6 +7,7 @@ import { logger } from '../util/log.ts';
 import { formatSpeaksFor, type SpeaksForDb } from './speaksfor.ts';
 import type { AsDeps } from './conversation.ts';
 import type { KeyStore } from './keystore.ts';
+import type { SetupState } from './setup-state.ts';
 
 const log = logger('authsrv');
 
@@ -16,7 +17,8 @@ export type AdminRequest =
   | { op: 'unlock'; name: string }
   | { op: 'status' }
   | { op: 'speaksfor-get' }
-  | { op: 'speaksfor-set'; text: string };
+  | { op: 'speaksfor-set'; text: string }
+  | { op: 'setup-open' };
 
 export type AdminReply =
   | {
@@ -27,6 +29,8 @@ export type AdminReply =
       locked?: { name: string; source: string; until: string }[];
       moreLocked?: number;
       text?: string;
+      /** the claim: claimed, or unclaimed with the window open until (ISO) and its failures */
+      setup?: { claimed: boolean; open: boolean; until?: string; failures?: number };
     }
   | { ok: false; error: string };
 
@@ -46,6 +50,14 @@ export interface AdminTarget {
   readonly deps: Pick<AsDeps, 'derive'>;
   speaksForDb(): SpeaksForDb;
   writeSpeaksFor(text: string): void;
+  readonly setup?: SetupState | undefined;
+}
+
+function setupStatus(setup: SetupState | undefined): Extract<AdminReply, { ok: true }>['setup'] {
+  if (!setup) return undefined;
+  if (setup.isClaimed) return { claimed: true, open: false };
+  const w = setup.window;
+  return { claimed: false, open: setup.isOpen, until: new Date(w.openUntil).toISOString(), failures: w.failures };
 }
 
 export async function handleAdmin(service: AdminTarget, req: AdminRequest): Promise<AdminReply> {
@@ -82,6 +94,7 @@ export async function handleAdmin(service: AdminTarget, req: AdminRequest): Prom
         users: store.userNames().map((n) => n.toString('base64')),
         locked: locked.slice(0, STATUS_MAX_LOCKED).map((l) => ({ name: l.name.toString('base64'), source: l.source, until: new Date(l.until).toISOString() })),
         moreLocked: Math.max(0, locked.length - STATUS_MAX_LOCKED),
+        setup: setupStatus(service.setup),
       };
     }
     case 'speaksfor-get': {
@@ -93,6 +106,14 @@ export async function handleAdmin(service: AdminTarget, req: AdminRequest): Prom
       service.writeSpeaksFor(req.text);
       log.info('admin: speaks-for database replaced');
       return { ok: true };
+    case 'setup-open': {
+      const setup = service.setup;
+      if (!setup || !setup.hasCode) return { ok: false, error: 'this unit has no setup code' };
+      if (setup.isClaimed) return { ok: false, error: 'the unit is claimed: its label code works again only after walnut factory-reset' };
+      setup.open(Date.now());
+      log.info('admin: setup window opened');
+      return { ok: true, setup: setupStatus(setup) };
+    }
     default:
       return { ok: false, error: 'unknown request' };
   }

@@ -25,3 +25,10 @@ export const AUTH_BOUNDS: Schema = {
   listen: LISTENERS,
   lockout: { kind: 'section', schema: LOCKOUT_BOUNDS },
 };
+
+export const SETUP_BOUNDS: Schema = {
+  windowSeconds: integer(1, 7 * 86_400),
+  maxFailures: integer(1, 1000),
+  codeFile: { kind: 'string' },
+  triggerFile: { kind: 'string' },
+};

@@ -291,3 +291,49 @@ test('old protocols are refused: p9sk1-style AuthTreq without a PAK, and unknown
   assert.equal(r2.reply[0], AuthErr);
   assert.equal(MSG.clientFinish, 312);
 });
+
+/** A world where `admin` has no key and the label code's key is offered while `open`; what the AS did is kept. */
+async function unclaimed(code: string): Promise<{ w: World; setup: { open: boolean; attempts: number; claimed: string[] } }> {
+  const w = await world();
+  const setupKey = await passwordKey(b(code), dom, b('admin'));
+  const setup = { open: true, attempts: 0, claimed: [] as string[] };
+  w.deps = {
+    ...w.deps,
+    setup: {
+      key: (n) => (setup.open && Buffer.from(n).toString() === 'admin' ? setupKey : undefined),
+      attempt: () => void setup.attempts++,
+      confirmed: () => void setup.attempts--,
+      claimed: (n) => void setup.claimed.push(Buffer.from(n).toString()),
+    },
+  };
+  return { w, setup };
+}
+
+async function changePassword(w: World, user: string, oldPw: string, newPw: string): Promise<void> {
+  const p = new PasswdClient({ user: b(user), oldPassword: b(oldPw), newPassword: b(newPw) });
+  const as = new Conversation(w.deps, '192.0.2.7', 'tcp');
+  const r1 = await send(as, await p.request(DOM));
+  const r2 = await send(as, p.confirm(r1.reply));
+  p.done((await send(as, p.passwordRequest(r2.reply))).reply);
+}
+
+test('claim: the label code changes admin\'s password once, inside the window; the change claims the unit', async () => {
+  const { w, setup } = await unclaimed('MPN4NAMMKYV96D');
+  await changePassword(w, 'admin', 'MPN4NAMMKYV96D', 'the owners password');
+  assert.deepEqual(setup.claimed, ['admin']);
+  assert.equal(setup.attempts, 0, 'a confirmed attempt is not counted as failed');
+  const run = await login(w, 'admin', 'the owners password');
+  run.client.finish(run.server.finish(run.toServer));
+});
+
+test('claim: the label code gets no ticket, and a wrong code counts against the window', async () => {
+  const { w, setup } = await unclaimed('MPN4NAMMKYV96D');
+  // a ticket request (a server named) never takes the code: admin has no key there, as an unknown user
+  await assert.rejects(login(w, 'admin', 'MPN4NAMMKYV96D'), (e: unknown) => e instanceof AuthError && e.text === 'auth failed');
+  assert.equal(setup.attempts, 0);
+  await assert.rejects(changePassword(w, 'admin', 'ZZZZZZZZZZZZZQ', 'the owners password'), (e: unknown) => e instanceof AuthError && e.text === 'auth failed');
+  assert.equal(setup.attempts, 1);
+  setup.open = false;
+  await assert.rejects(changePassword(w, 'admin', 'MPN4NAMMKYV96D', 'the owners password'), (e: unknown) => e instanceof AuthError && e.text === 'auth failed');
+  assert.deepEqual(setup.claimed, []);
+});

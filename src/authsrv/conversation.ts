@@ -44,6 +44,24 @@ export interface AsDeps {
   derive(password: Uint8Array, name: Uint8Array): Promise<Uint8Array>;
   log(kind: 'warn' | 'info', source: string, text: string): void;
   random?: (n: number) => Uint8Array;
+  /** the first-boot claim (issue 14); absent: no setup code */
+  setup?: SetupDeps;
+}
+
+/**
+ * An unclaimed unit's label code, as the key of the principal `admin` in one place only: the PAK of a password
+ * change (§7.3), inside the setup window. So the code never gets a ticket or a NUT login; it can only be
+ * exchanged for the owner's own password (or itself: keeping the label code), and that change claims the unit.
+ */
+export interface SetupDeps {
+  /** the label code's key for `name` while the unit is unclaimed and the window open; else undefined */
+  key(name: Uint8Array): Uint8Array | undefined;
+  /** a PAK with the label code started: counted as failed until confirmed (the window's bound) */
+  attempt(): void;
+  /** that PAK confirmed: its provisional failure is taken back */
+  confirmed(): void;
+  /** the password change with the label code went through: the unit is claimed */
+  claimed(name: Uint8Array, source: string): void;
 }
 
 /** Where the request came from: AuthNUT only from walnut's own servers on the local socket. */
@@ -60,8 +78,8 @@ export const MAX_PASSWORD_TRIES = 3;
 
 type State =
   | { kind: 'idle' }
-  | { kind: 'paked'; tr: Ticketreq; trBytes: Uint8Array; client: PakResult; server: PakResult | undefined }
-  | { kind: 'passwd'; user: Uint8Array; opener: Opener; tries: number };
+  | { kind: 'paked'; tr: Ticketreq; trBytes: Uint8Array; client: PakResult; server: PakResult | undefined; viaSetup: boolean }
+  | { kind: 'passwd'; user: Uint8Array; opener: Opener; tries: number; viaSetup: boolean };
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
@@ -153,17 +171,22 @@ export class Conversation {
     }
     // The client's key: the stored one, or the fake one for an unknown name, or (locked out) a fresh random one
     // so that not even the right password confirms. All three take the same path from here.
-    const stored = d.userKey(tr.hostid);
+    // a password change (no server named) of a user with no key may be the claim: the label code's key
+    const own = d.userKey(tr.hostid);
+    const setupKey = own === undefined && tr.authid.length === 0 ? d.setup?.key(tr.hostid) : undefined;
+    const stored = own ?? setupKey;
     const fake = fakeKey(d.keyseed, d.dom, tr.hostid);
     const locked = d.locked(tr.hostid, this.#source);
     const key = locked ? this.#random(32) : (stored ?? fake);
+    const viaSetup = setupKey !== undefined && !locked;
+    if (viaSetup) d.setup!.attempt();
     const pak = new PakState('as', { key, dom: d.dom, id: tr.hostid }, this.#random);
     const client = pak.finish(req.subarray(off, off + PAKYLEN));
     // Counted now, undone by a correct cA: a guesser who stops after reading cB has still spent a guess (§5).
     // (quietly: a confirmation usually follows; the outcome is logged when it is known)
     if (!locked) d.failed(tr.hostid, this.#source, '');
     else d.log('warn', this.#source, `user ${show(tr.hostid)} is locked out: PAK answered with a random key`);
-    this.#state = { kind: 'paked', tr, trBytes: req.slice(0, TICKREQLEN), client, server };
+    this.#state = { kind: 'paked', tr, trBytes: req.slice(0, TICKREQLEN), client, server, viaSetup };
     return ok(...(ybs ? [ybs] : []), pak.y, client.confirmAS);
   }
 
@@ -182,13 +205,14 @@ export class Conversation {
     }
     if (!same) throw new AuthError(ERR.ticketreq);
     d.succeeded(state.tr.hostid, this.#source);
+    if (state.viaSetup) d.setup!.confirmed();
     const tr = state.tr;
     // (a PAK never confirmed is logged by end())
     const kn = this.#random(NONCELEN);
     if (wanted === AuthPass) {
       if (!equalBytes(tr.hostid, tr.uid)) throw new AuthError(ERR.ticketreq); // only one's own password
       const tp = sealTicket(state.client.key, AuthTp, { chal: tr.chal, cuid: tr.hostid, suid: tr.hostid, key: kn }, d.dom);
-      this.#state = { kind: 'passwd', user: tr.hostid, opener: new Opener(kn, d.dom), tries: 0 };
+      this.#state = { kind: 'passwd', user: tr.hostid, opener: new Opener(kn, d.dom), tries: 0, viaSetup: state.viaSetup };
       return ok(tp);
     }
     // IDc = IDr, or speaks-for; otherwise both tickets under fresh random keys: same reply shape, and the
@@ -215,12 +239,14 @@ export class Conversation {
     const problem = d.newPasswordProblem(state.user, pr.new);
     if (problem !== undefined) return this.#retry(state, problem);
     const derived = await d.derive(pr.old, state.user);
-    const stored = d.userKey(state.user);
+    const stored = state.viaSetup ? d.setup?.key(state.user) : d.userKey(state.user);
     if (stored === undefined || !equalBytes(stored, derived)) {
       d.failed(state.user, this.#source, 'wrong old password in a password change');
+      if (state.viaSetup) d.setup!.attempt();
       return this.#retry(state, ERR.pak);
     }
     d.setUserKey(state.user, await d.derive(pr.new, state.user));
+    if (state.viaSetup) d.setup!.claimed(state.user, this.#source);
     d.log('info', this.#source, `user ${show(state.user)} changed their password`);
     this.#state = { kind: 'idle' };
     return ok();

@@ -121,6 +121,11 @@ export class KeyStore {
     });
   }
 
+  /** Stores `value` under `name`, replacing what was there. */
+  setMeta(name: string, value: Buffer): void {
+    this.#db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
+  }
+
   keyseed(): Uint8Array {
     return new Uint8Array(this.metaOrCreate('keyseed', () => randomBytes(32)));
   }

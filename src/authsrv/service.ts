@@ -16,6 +16,7 @@ import { KIND_END, KIND_NUT, KIND_RELAY, MAX_ADMIN_FRAME, MAX_FRAME, SOURCELEN, 
 import { mayspeakfor, parseSpeaksFor, formatSpeaksFor, type SpeaksForDb } from './speaksfor.ts';
 import { passwordKey } from './keys.ts';
 import type { KeyStore } from './keystore.ts';
+import type { SetupState } from './setup-state.ts';
 import { handleAdmin, type AdminRequest, type AdminReply, type AdminTarget } from './admin.ts';
 
 const log = logger('authsrv');
@@ -52,6 +53,8 @@ export interface AuthServiceOptions {
   legacy: readonly LegacyEntry[];
   /** the speaks-for database (ndb text), read when it changes */
   speaksForFile: string;
+  /** the first-boot claim: the label code and its window; absent: none */
+  setup?: SetupState;
 }
 
 /** A queue that lets `limit` async jobs run at once and `queue` more wait; past that, `busy()` is thrown. */
@@ -137,6 +140,7 @@ export class AuthService implements AdminTarget {
         if (Buffer.from(p).equals(Buffer.from(n))) return 'password is the user name';
         return undefined;
       },
+      ...(o.setup ? { setup: o.setup } : {}),
       derive: (p, n) =>
         this.#scrypt.run(
           () => passwordKey(p, this.#dom, n),
@@ -410,5 +414,9 @@ export class AuthService implements AdminTarget {
 
   get domain(): string {
     return this.#o.dom;
+  }
+
+  get setup(): SetupState | undefined {
+    return this.#o.setup;
   }
 }

@@ -7,9 +7,8 @@ import type { ReadStream } from 'node:tty';
 import { CliError, EXIT, UsageError, processIo, type CliIo, type Command } from './command.ts';
 import { optionsHelp, parseOptions, type OptionSpec } from './options.ts';
 import { askPasswords } from './password-input.ts';
-import { NutLineClient, RefusedError, choose, exchange, p9any, ticketLogin, words } from './ticket-client.ts';
+import { NutLineClient, RefusedError, changePassword, ticketLogin, words } from './ticket-client.ts';
 import { AuthError } from '../authsrv/errors.ts';
-import { PasswdClient, choiceFor, chooseFromOffer } from '../authsrv/mutual.ts';
 import { nameProblem, passwordProblem } from '../auth/bytes.ts';
 import { parseHostPort, type HostPort } from '../util/host-port.ts';
 
@@ -92,7 +91,7 @@ async function connect(args: AuthClientArgs): Promise<{ c: NutLineClient; export
   }
 }
 
-function failure(err: unknown, what: string): never {
+export function failure(err: unknown, what: string): never {
   if (err instanceof AuthError) throw new CliError(`${what}: ${err.text === 'auth failed' ? 'wrong user name or password (or the user is locked out)' : err.text}`);
   if (err instanceof RefusedError && err.code === 'ACCESS-DENIED') throw new CliError(`${what}: refused by the server (ERR ACCESS-DENIED)`);
   throw err;
@@ -149,14 +148,8 @@ async function passwd(args: AuthClientArgs, io: CliIo, user: Buffer): Promise<nu
   if (problem) throw new CliError(`${problem}; nothing was changed`);
   const { c } = await connect(args);
   try {
-    const dom = chooseFromOffer(await p9any(c));
-    await choose(c, choiceFor(dom));
-    const p = new PasswdClient({ user, oldPassword: lines[0]!, newPassword: lines[1]! });
     try {
-      const r1 = await exchange(c, 'AS', await p.request(dom), 'AS');
-      const r2 = await exchange(c, 'AS', p.confirm(r1), 'AS');
-      const r3 = await exchange(c, 'AS', p.passwordRequest(r2), 'AS');
-      p.done(r3);
+      await changePassword(c, user, lines[0]!, lines[1]!);
     } catch (err) {
       failure(err, 'password not changed');
     }

@@ -17,6 +17,7 @@ import { authPaths } from '../authsrv/paths.ts';
 import { SERVER_ID } from '../authsrv/local-client.ts';
 import { domainProblem } from '../authsrv/mutual.ts';
 import { passwordKey } from '../authsrv/keys.ts';
+import { prepareSetup } from './authsrv-setup.ts';
 import { AddonError, setPackageAddonCacheDir } from '../native/addons.ts';
 import { logger, setLogLevel, type Level } from '../util/log.ts';
 
@@ -123,6 +124,8 @@ export async function runAuthsrv(args: AuthsrvArgs): Promise<number> {
       log.info(`config user ${showBytes(n)}: password taken over as a key (the config password is no longer needed)`);
     }
   }
+  // after the config users: an `admin` there means the owner took the unit over on the box
+  const setup = await prepareSetup(store, dom, paths.keyDir, config.setup, log);
   const legacy: LegacyEntry[] = [];
   for (const c of config.legacyClients) {
     const name = Buffer.from(c.username, 'utf8');
@@ -131,7 +134,7 @@ export async function runAuthsrv(args: AuthsrvArgs): Promise<number> {
 
   // nothing a peer sends may end the AS: a stray rejection is logged, and that conversation is what fails
   process.on('unhandledRejection', (err) => log.error(`unexpected: ${(err as Error)?.stack ?? String(err)}`));
-  const service = new AuthService({ store, dom: domain, legacy, speaksForFile: paths.speaksFor });
+  const service = new AuthService({ store, dom: domain, legacy, speaksForFile: paths.speaksFor, setup });
   try {
     await freeSocketPath(paths.socket);
     await service.listenLocal(paths.socket);

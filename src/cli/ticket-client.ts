@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CliError } from './command.ts';
 import { AuthError } from '../authsrv/errors.ts';
-import { ClientAuth, choiceFor, chooseFromOffer } from '../authsrv/mutual.ts';
+import { ClientAuth, PasswdClient, choiceFor, chooseFromOffer } from '../authsrv/mutual.ts';
 import { CHUNK } from '../nut/auth-command.ts';
 import { quote } from '../nut/encode.ts';
 import { tokenizeLine } from '../nut/tokenizer.ts';
@@ -17,6 +17,12 @@ export class NutLineClient {
   #buffer = '';
   #waiting: (() => void) | undefined;
   #closed = false;
+  #peerCertificate: Buffer | undefined;
+
+  /** the server's TLS certificate (DER) once STARTTLS is done: what a claim pins */
+  get peerCertificate(): Buffer | undefined {
+    return this.#peerCertificate;
+  }
 
   private constructor(socket: net.Socket) {
     this.#socket = socket;
@@ -108,6 +114,7 @@ export class NutLineClient {
       s.once('error', (err) => reject(new CliError(`TLS: ${err.message}`)));
     });
     this.#socket = secure;
+    this.#peerCertificate = secure.getPeerCertificate(false)?.raw;
     this.#listen(secure);
     return new Uint8Array(secure.exportKeyingMaterial(32, 'EXPORTER-dp9r1', Buffer.alloc(0)));
   }
@@ -194,3 +201,14 @@ export async function ticketLogin(
   return done[2]!;
 }
 
+
+/** authsrv(6)'s password change through the server's AS relay (docs/auth-protocol.md §7.3): only keys travel. */
+export async function changePassword(c: NutLineClient, user: Uint8Array, oldPassword: Uint8Array, newPassword: Uint8Array): Promise<void> {
+  const dom = chooseFromOffer(await p9any(c));
+  await choose(c, choiceFor(dom));
+  const p = new PasswdClient({ user, oldPassword, newPassword });
+  const r1 = await exchange(c, 'AS', await p.request(dom), 'AS');
+  const r2 = await exchange(c, 'AS', p.confirm(r1), 'AS');
+  const r3 = await exchange(c, 'AS', p.passwordRequest(r2), 'AS');
+  p.done(r3);
+}

@@ -9,7 +9,7 @@ import { nameProblem, passwordProblem } from '../auth/bytes.ts';
 import { DEFAULT_THROTTLE, type ThrottleOptions } from '../auth/throttle.ts';
 import { THROTTLE_BOUNDS } from '../auth/throttle-bounds.ts';
 import { DEFAULT_LOCKOUT, type LockoutOptions } from '../authsrv/lockout.ts';
-import { AUTH_BOUNDS, LISTENERS } from '../authsrv/bounds.ts';
+import { AUTH_BOUNDS, LISTENERS, SETUP_BOUNDS } from '../authsrv/bounds.ts';
 import { UPS_BOUNDS, UPS_NAME } from '../device/bounds.ts';
 import { MDNS_BOUNDS } from '../mdns/bounds.ts';
 import { NUT_BOUNDS } from '../nut/bounds.ts';
@@ -135,6 +135,19 @@ export interface AuthConfig {
   lockout: LockoutOptions;
 }
 
+/** The first-boot claim (issue 14, docs/auth-protocol.md): an unclaimed unit takes its label code for `admin`,
+ *  in a password change only, inside a setup window. */
+export interface SetupConfig {
+  /** how long a window stays open: after boot, after first start, after `walnut setup open` or the trigger file */
+  windowSeconds: number;
+  /** failed attempts that close a window early (Matter's 20) */
+  maxFailures: number;
+  /** where a unit without factory data writes the code it made at first start (0600); unset: <keyDir>/setup-code.txt */
+  codeFile?: string;
+  /** a file whose presence at the AS's start opens the window (then it is removed), as Raspberry Pi OS's `ssh` */
+  triggerFile?: string;
+}
+
 export interface WalnutConfig {
   /** SQLite database, keys and state. */
   dataDir: string;
@@ -154,6 +167,7 @@ export interface WalnutConfig {
   loginThrottle: ThrottleOptions;
   auth: AuthConfig;
   mdns: MdnsConfig;
+  setup: SetupConfig;
 }
 
 export function defaultConfig(): WalnutConfig {
@@ -188,6 +202,8 @@ export function defaultConfig(): WalnutConfig {
     loginThrottle: { ...DEFAULT_THROTTLE },
     auth: { server: 'spawn', listen: ['*:567'], lockout: { ...DEFAULT_LOCKOUT } },
     mdns: { enabled: true },
+    // 15 minutes: time to unbox, plug in and claim; 20 failures: Matter's bound
+    setup: { windowSeconds: 900, maxFailures: 20 },
   };
 }
 
@@ -216,6 +232,7 @@ const CONFIG_BOUNDS: Schema = {
   loginThrottle: { kind: 'section', schema: THROTTLE_BOUNDS },
   auth: { kind: 'section', schema: AUTH_BOUNDS },
   mdns: { kind: 'section', schema: MDNS_BOUNDS },
+  setup: { kind: 'section', schema: SETUP_BOUNDS },
 };
 
 /** Applies a parsed config file on top of `base`. Pure: the caller reads the file. */

@@ -1,0 +1,226 @@
+// The first-boot claim without factory data (issue 14, acceptance 3, 4 and 6): a fresh unit makes its own setup
+// code and shows it once; `walnut claim` with it sets admin's password through the AS's password change; a wrong
+// code gets the reply a wrong user gets; 20 failures close the window even for the right code, `walnut setup
+// open` reopens it, and outside the window the right code fails; a recording of the whole claim holds neither the
+// code nor the new password in any encoding tried here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
+import { run } from './helpers/clients.ts';
+
+/** The code the unit showed on stdout at its first start. */
+function shownCode(w: RunningWalnut): string {
+  const m = /Its setup code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=U]{2})/.exec(w.logs());
+  assert.ok(m, `no setup code in the log:\n${w.logs()}`);
+  return m[1]!;
+}
+
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Waits for the AS to have started (its setup line), so the code exists before a claim is tried. */
+async function started(w: RunningWalnut): Promise<void> {
+  await until('the authentication server', () => /authentication server for domain/.test(w.logs()));
+}
+
+const claim = (port: number, input: string, ...extra: string[]) =>
+  run(X64_BINARY, ['claim', `127.0.0.1:${port}`, '--password-stdin', ...extra], { input, timeoutMs: 30_000 });
+
+const configArgs = (w: RunningWalnut) => ['--config', join(w.dir, 'walnut.json')];
+
+test('a fresh unit shows its setup code once, and walnut claim with it sets admin\'s password', async () => {
+  let w = await startWalnut();
+  try {
+    await started(w);
+    const code = shownCode(w);
+    const file = join(w.dataDir, 'auth', 'setup-code.txt');
+    assert.equal(readFileSync(file, 'utf8'), `${code}\n`);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.doesNotMatch(w.logs().replace(/Its setup code: \S+/, ''), new RegExp(code), 'the code is shown on stdout once, never in a log line');
+
+    w = await restart(w);
+    assert.doesNotMatch(w.logs(), /setup code:/, 'a second start shows no code');
+
+    const r = await claim(w.port, `${code.toLowerCase()}\nthe-owners-password\n`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^claimed 127\.0\.0\.1:\d+: admin's password is set/);
+    const ping = await run(X64_BINARY, ['auth', 'ping', '--server', `127.0.0.1:${w.port}`, '--user', 'admin', '--password-stdin'], { input: 'the-owners-password\n' });
+    assert.equal(ping.code, 0, ping.stderr);
+    assert.match(ping.stdout, /authenticated as admin/);
+    const status = await run(X64_BINARY, ['setup', 'status', ...configArgs(w)]);
+    assert.equal(status.stdout, 'claimed\n');
+
+    // claimed for good: the code opens nothing, and the window cannot be reopened
+    const again = await claim(w.port, `${code}\nanother-password\n`);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /the setup code was refused/);
+    const reopen = await run(X64_BINARY, ['setup', 'open', ...configArgs(w)]);
+    assert.equal(reopen.code, 1);
+    assert.match(reopen.stderr, /the unit is claimed/);
+  } finally {
+    await w.stop();
+  }
+});
+
+async function restart(w: RunningWalnut): Promise<RunningWalnut> {
+  await w.stop(true);
+  const next = await startWalnut({ dir: w.dir });
+  await started(next);
+  return next;
+}
+
+test('--keep-code keeps the label code as admin\'s password, and the unit is claimed', async () => {
+  const w = await startWalnut();
+  try {
+    await started(w);
+    const code = shownCode(w);
+    const r = await claim(w.port, `${code}\n`, '--keep-code');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /the label code stays admin's password/);
+    const ping = await run(X64_BINARY, ['auth', 'ping', '--server', `127.0.0.1:${w.port}`, '--user', 'admin', '--password-stdin'], { input: `${code.replaceAll('-', '')}\n` });
+    assert.equal(ping.code, 0, ping.stderr);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('a wrong code is refused like a wrong user; 20 failures close the window even for the right code; setup open reopens it', async () => {
+  // the AS's lockout (10 failures from one address by default) would refuse the right code first: this test is
+  // about the window's own bound, so the lockout is set past it
+  const w = await startWalnut({ config: { auth: { lockout: { failures: 100 } } } });
+  try {
+    await started(w);
+    const code = shownCode(w);
+    // the wrong user: bob with the right code, through the same password change
+    const wrongUser = await run(X64_BINARY, ['passwd', '--server', `127.0.0.1:${w.port}`, '--user', 'bob', '--password-stdin'], { input: `${code.replaceAll('-', '')}\nnew-password-1\n` });
+    assert.equal(wrongUser.code, 1);
+    assert.match(wrongUser.stderr, /wrong user name or password/);
+    // a wrong code for admin gets the same answer from the AS (both are "auth failed")
+    const wrongCode = await run(X64_BINARY, ['passwd', '--server', `127.0.0.1:${w.port}`, '--user', 'admin', '--password-stdin'], { input: 'ZZZZZZZZZZZZZQ\nnew-password-1\n' });
+    assert.equal(wrongCode.code, 1);
+    assert.equal(wrongCode.stderr, wrongUser.stderr);
+    // 19 more wrong codes: 20 in this window
+    for (let i = 0; i < 19; i++) {
+      const r = await claim(w.port, 'ZZZZZZZZZZZZZQ\nnew-password-1\n');
+      assert.equal(r.code, 1, r.stderr);
+    }
+    const closed = await claim(w.port, `${code}\nnew-password-1\n`);
+    assert.equal(closed.code, 1);
+    assert.match(closed.stderr, /the setup code was refused/);
+    assert.match(w.logs(), /setup window closed after 20 failed attempts/);
+    // every attempt is logged with its source
+    assert.ok((w.logs().match(/127\.0\.0\.1: user admin: (PAK not confirmed|key confirmation failed)/g) ?? []).length >= 20);
+
+    const open = await run(X64_BINARY, ['setup', 'open', ...configArgs(w)]);
+    assert.equal(open.code, 0, open.stderr);
+    assert.match(open.stdout, /^unclaimed; setup window open until \S+ \(0 failed attempts\)/);
+    const ok = await claim(w.port, `${code}\nnew-password-1\n`);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await w.stop();
+  }
+});
+
+test('outside the setup window the right code fails, until walnut setup open', async () => {
+  const w = await startWalnut({ config: { setup: { windowSeconds: 1 } } });
+  try {
+    await started(w);
+    const code = shownCode(w);
+    await new Promise((r) => setTimeout(r, 1500));
+    const late = await claim(w.port, `${code}\nnew-password-1\n`);
+    assert.equal(late.code, 1);
+    assert.match(late.stderr, /the setup code was refused/);
+    const status = await run(X64_BINARY, ['setup', 'status', ...configArgs(w)]);
+    assert.equal(status.stdout, 'unclaimed; setup window closed\n');
+    assert.equal((await run(X64_BINARY, ['setup', 'open', ...configArgs(w)])).code, 0);
+    const ok = await claim(w.port, `${code}\nnew-password-1\n`);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await w.stop();
+  }
+});
+
+/** A TCP relay on loopback that records both directions of every connection. */
+async function recordingProxy(target: number): Promise<{ port: number; recorded: () => Buffer; close: () => Promise<void> }> {
+  const chunks: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.on('data', (d: Buffer) => {
+      chunks.push(d);
+      upstream.write(d);
+    });
+    upstream.on('data', (d: Buffer) => {
+      chunks.push(d);
+      client.write(d);
+    });
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    recorded: () => Buffer.concat(chunks),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** Every form a secret could take on the wire that this test can think of. */
+function encodings(secret: string): string[] {
+  const forms = new Set<string>();
+  for (const s of [secret, secret.toLowerCase(), secret.replaceAll('-', ''), secret.replaceAll('-', '').toLowerCase()]) {
+    const b = Buffer.from(s, 'utf8');
+    forms.add(s);
+    forms.add(b.toString('hex'));
+    forms.add(b.toString('hex').toUpperCase());
+    forms.add(encodeURIComponent(s));
+    // base64 at each of the three alignments a secret can have inside a longer base64 text (inner part only)
+    for (let pad = 0; pad < 3; pad++) {
+      for (const alphabet of ['base64', 'base64url'] as const) {
+        const text = Buffer.concat([Buffer.alloc(pad), b]).toString(alphabet);
+        const inner = text.slice(Math.ceil((pad * 4) / 3) + 1, Math.floor(((pad + b.length) * 4) / 3) - 1);
+        if (inner.length >= 8) forms.add(inner);
+      }
+    }
+  }
+  return [...forms];
+}
+
+test('a recording of the whole claim holds neither the setup code nor the new password, in any encoding tried', async () => {
+  const w = await startWalnut();
+  const proxy = await recordingProxy(w.port);
+  try {
+    await started(w);
+    const code = shownCode(w);
+    const password = 'Correct Horse Battery Staple 42';
+    const r = await claim(proxy.port, `${code}\n${password}\n`);
+    assert.equal(r.code, 0, r.stderr);
+    const wire = proxy.recorded();
+    assert.ok(wire.length > 1000, `the claim went through the proxy (${wire.length} bytes)`);
+    const text = wire.toString('latin1');
+    for (const secret of [code, password]) {
+      for (const form of encodings(secret)) assert.equal(text.includes(form), false, `${JSON.stringify(form)} is on the wire`);
+    }
+    // and the recording is real: the claim's own words are in it
+    assert.match(text, /STARTTLS/);
+  } finally {
+    await proxy.close();
+    await w.stop();
+  }
+});
