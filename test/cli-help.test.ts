@@ -27,6 +27,8 @@ const OPTIONS: Record<string, string[]> = {
   passwd: ['--server HOST[:PORT]', '--user NAME', '--password-stdin'],
   upsc: ['--user NAME', '--as USER', '--password-stdin'],
   speaksfor: ['--config FILE', '--data DIR'],
+  claim: ['--qr PAYLOAD', '--keep-code', '--password-stdin'],
+  setup: ['--config FILE', '--data DIR'],
   debug: ['--config FILE'],
 };
 
