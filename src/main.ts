@@ -14,6 +14,7 @@ import { passwdCommand, upscCommand } from './cli/auth-client.ts';
 import { debugCommand } from './cli/debug.ts';
 import { claimCommand } from './cli/claim.ts';
 import { setupCommand } from './cli/setup.ts';
+import { factoryResetCommand } from './cli/factory-reset.ts';
 import { overviewHelp } from './cli/overview.ts';
 
 const COMMANDS: readonly Command[] = [
@@ -30,6 +31,7 @@ const COMMANDS: readonly Command[] = [
   speaksforCommand,
   claimCommand,
   setupCommand,
+  factoryResetCommand,
   debugCommand,
 ];
 

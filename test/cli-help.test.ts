@@ -29,6 +29,7 @@ const OPTIONS: Record<string, string[]> = {
   speaksfor: ['--config FILE', '--data DIR'],
   claim: ['--qr PAYLOAD', '--keep-code', '--password-stdin'],
   setup: ['--config FILE', '--data DIR'],
+  'factory-reset': ['--yes', '--config FILE', '--data DIR'],
   debug: ['--config FILE'],
 };
 

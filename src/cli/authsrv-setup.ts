@@ -23,10 +23,21 @@ function bootId(): string | undefined {
   }
 }
 
-export async function prepareSetup(store: KeyStore, dom: Uint8Array, keyDir: string, config: SetupConfig, log: Logger): Promise<SetupState> {
+/** `factoryKey`: the label code's key from the factory data; absent: a DIY unit makes its own code. */
+export async function prepareSetup(
+  store: KeyStore,
+  dom: Uint8Array,
+  keyDir: string,
+  config: SetupConfig,
+  log: Logger,
+  factoryKey?: Uint8Array,
+): Promise<SetupState> {
   const setup = new SetupState(store, { windowMs: config.windowSeconds * 1000, maxFailures: config.maxFailures }, log);
   if (setup.isClaimed) return setup;
-  if (!setup.hasCode) {
+  if (!setup.hasCode && factoryKey) {
+    setup.setCodeKey(factoryKey);
+    log.info('this unit is unclaimed: its label code (from the factory data) claims it');
+  } else if (!setup.hasCode) {
     const code = generateSetupCode();
     setup.setCodeKey(await passwordKey(setupCodePassword(code), dom, OWNER));
     const file = config.codeFile ?? join(keyDir, 'setup-code.txt');

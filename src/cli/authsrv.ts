@@ -18,6 +18,8 @@ import { SERVER_ID } from '../authsrv/local-client.ts';
 import { domainProblem } from '../authsrv/mutual.ts';
 import { passwordKey } from '../authsrv/keys.ts';
 import { prepareSetup } from './authsrv-setup.ts';
+import { readFactoryFolder } from '../factory/unit-folder.ts';
+import { completePendingReset } from '../storage/reset.ts';
 import { AddonError, setPackageAddonCacheDir } from '../native/addons.ts';
 import { logger, setLogLevel, type Level } from '../util/log.ts';
 
@@ -87,6 +89,7 @@ export async function runAuthsrv(args: AuthsrvArgs): Promise<number> {
   setPackageAddonCacheDir(config.nativeCacheDir);
   const paths = authPaths(config);
 
+  completePendingReset(config.dataDir, log); // a factory reset a crash interrupted: finished before keys.db opens
   let store: KeyStore;
   try {
     store = KeyStore.open(paths.keyDir, config.nativeCacheDir, config.auth.lockout);
@@ -125,7 +128,7 @@ export async function runAuthsrv(args: AuthsrvArgs): Promise<number> {
     }
   }
   // after the config users: an `admin` there means the owner took the unit over on the box
-  const setup = await prepareSetup(store, dom, paths.keyDir, config.setup, log);
+  const setup = await prepareSetup(store, dom, paths.keyDir, config.setup, log, readFactoryFolder(config.factoryDir)?.unit.setupKey);
   const legacy: LegacyEntry[] = [];
   for (const c of config.legacyClients) {
     const name = Buffer.from(c.username, 'utf8');

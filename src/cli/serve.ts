@@ -6,6 +6,7 @@ import { loadConfig, type ConfigOverrides } from '../config/load.ts';
 import { StartError, startAppliance } from '../appliance/appliance.ts';
 import type { AuthChildCommand } from '../appliance/auth-child.ts';
 import { setPackageAddonCacheDir } from '../native/addons.ts';
+import { completePendingReset } from '../storage/reset.ts';
 import { logger, setLogLevel } from '../util/log.ts';
 
 const log = logger('walnut');
@@ -43,6 +44,7 @@ export async function runServe(args: ConfigOverrides): Promise<number> {
   const config = loadConfig(args);
   setLogLevel(config.logLevel);
   setPackageAddonCacheDir(config.nativeCacheDir);
+  completePendingReset(config.dataDir, log); // before any database is opened
   // from the first moment: a SIGTERM while the AS child is still starting must stop walnut in order, not kill it
   const stopRequested = new AbortController();
   const signalled = new Promise<void>((resolve) => {

@@ -151,6 +151,10 @@ export interface SetupConfig {
 export interface WalnutConfig {
   /** SQLite database, keys and state. */
   dataDir: string;
+  /** The unit's factory data (unit.json, device.pem, device.key, ca.pem; src/factory/unit-data.ts), read only:
+   *  when there, it is the unit's TLS identity, auth domain and label code. Absent: a DIY unit, which makes its
+   *  own identity and setup code at first start. */
+  factoryDir: string;
   /** Where native addons carried in the binary are unpacked (must not be mounted noexec). */
   nativeCacheDir: string;
   /** NUT listeners as HOST:PORT; `*` is every address (IPv6 and IPv4). An appliance serves its LAN. */
@@ -173,6 +177,7 @@ export interface WalnutConfig {
 export function defaultConfig(): WalnutConfig {
   return {
     dataDir: BUILD.paths.data,
+    factoryDir: BUILD.paths.factory ?? '/etc/walnut/factory',
     nativeCacheDir: BUILD.paths.nativeCache,
     listen: ['*:3493'],
     logLevel: 'info',
@@ -222,6 +227,7 @@ const LOG_LEVEL = oneOf('debug', 'info', 'warn', 'error');
 /** The file's top level; each section's bounds live beside the code that owns it. */
 const CONFIG_BOUNDS: Schema = {
   dataDir: { kind: 'string' },
+  factoryDir: { kind: 'string' },
   nativeCacheDir: { kind: 'string' },
   listen: LISTENERS,
   logLevel: LOG_LEVEL,

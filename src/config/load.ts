@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { BUILD } from '../util/build-info.ts';
 import { ConfigError, applyConfigFile, defaultConfig, parseListen, type WalnutConfig } from './config.ts';
 import type { Level } from '../util/log.ts';
+import { FactoryDataError } from '../factory/unit-data.ts';
+import { readFactoryFolder } from '../factory/unit-folder.ts';
 
 /** What flags may set over the file. */
 export interface ConfigOverrides {
@@ -42,5 +44,17 @@ export function loadConfig(overrides: ConfigOverrides = {}): WalnutConfig {
     config.logLevel = overrides.logLevel as Level;
   }
   config.listen.forEach(parseListen); // validate before anything starts
+  // factory data: the unit's identity and auth domain, unless the config names its own
+  let factory;
+  try {
+    factory = readFactoryFolder(config.factoryDir);
+  } catch (err) {
+    if (err instanceof FactoryDataError) throw new ConfigError(`factoryDir: ${err.message}`);
+    throw err;
+  }
+  if (factory) {
+    config.tls.factory ??= factory.bundle;
+    config.auth.domain ??= factory.unit.domain;
+  }
   return config;
 }

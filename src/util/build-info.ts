@@ -5,7 +5,8 @@ export interface BuildInfo {
   version: string;
   board: string;
   arch: string;
-  paths: { config: string; data: string; nativeCache: string };
+  /** factory: the unit's read-only factory data (issue 14); a board without one uses /etc/walnut/factory */
+  paths: { config: string; data: string; nativeCache: string; factory?: string };
   /**
    * sha256 (first 16 hex digits) of each native addon asset, computed by build/sea.mjs: the name of its cache
    * file, known without reading the asset at every start (src/native/addons.ts).
