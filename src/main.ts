@@ -14,6 +14,7 @@ import { passwdCommand, upscCommand } from './cli/auth-client.ts';
 import { debugCommand } from './cli/debug.ts';
 import { claimCommand } from './cli/claim.ts';
 import { setupCommand } from './cli/setup.ts';
+import { factoryCommand } from './cli/factory.ts';
 import { overviewHelp } from './cli/overview.ts';
 
 const COMMANDS: readonly Command[] = [
@@ -30,12 +31,13 @@ const COMMANDS: readonly Command[] = [
   speaksforCommand,
   claimCommand,
   setupCommand,
+  factoryCommand,
   debugCommand,
 ];
 
 /** The words a failure of `argv` names: the command, and for auth and speaksfor its action too. */
 function label(c: Command, argv: readonly string[]): string {
-  return (c.name === 'auth' || c.name === 'speaksfor' || c.name === 'setup') && argv[0] !== undefined && !argv[0].startsWith('-') ? `${c.name} ${argv[0]}` : c.name;
+  return (c.name === 'auth' || c.name === 'speaksfor' || c.name === 'setup' || c.name === 'factory') && argv[0] !== undefined && !argv[0].startsWith('-') ? `${c.name} ${argv[0]}` : c.name;
 }
 
 async function main(argv: readonly string[], io = processIo()): Promise<number> {

@@ -29,6 +29,7 @@ const OPTIONS: Record<string, string[]> = {
   speaksfor: ['--config FILE', '--data DIR'],
   claim: ['--qr PAYLOAD', '--keep-code', '--password-stdin'],
   setup: ['--config FILE', '--data DIR'],
+  factory: ['--out DIR', '--passphrase-stdin', '--ca DIR', '--serials FILE', '--count N', '--serial-prefix P', '--out BATCH'],
   debug: ['--config FILE'],
 };
 
