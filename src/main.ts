@@ -15,6 +15,7 @@ import { debugCommand } from './cli/debug.ts';
 import { claimCommand } from './cli/claim.ts';
 import { setupCommand } from './cli/setup.ts';
 import { factoryResetCommand } from './cli/factory-reset.ts';
+import { factoryCommand } from './cli/factory.ts';
 import { overviewHelp } from './cli/overview.ts';
 
 const COMMANDS: readonly Command[] = [
@@ -32,12 +33,13 @@ const COMMANDS: readonly Command[] = [
   claimCommand,
   setupCommand,
   factoryResetCommand,
+  factoryCommand,
   debugCommand,
 ];
 
 /** The words a failure of `argv` names: the command, and for auth and speaksfor its action too. */
 function label(c: Command, argv: readonly string[]): string {
-  return (c.name === 'auth' || c.name === 'speaksfor' || c.name === 'setup') && argv[0] !== undefined && !argv[0].startsWith('-') ? `${c.name} ${argv[0]}` : c.name;
+  return (c.name === 'auth' || c.name === 'speaksfor' || c.name === 'setup' || c.name === 'factory') && argv[0] !== undefined && !argv[0].startsWith('-') ? `${c.name} ${argv[0]}` : c.name;
 }
 
 async function main(argv: readonly string[], io = processIo()): Promise<number> {

@@ -30,6 +30,7 @@ const OPTIONS: Record<string, string[]> = {
   claim: ['--qr PAYLOAD', '--keep-code', '--password-stdin'],
   setup: ['--config FILE', '--data DIR'],
   'factory-reset': ['--yes', '--config FILE', '--data DIR'],
+  factory: ['--out DIR', '--passphrase-stdin', '--ca DIR', '--serials FILE', '--count N', '--serial-prefix P', '--out BATCH'],
   debug: ['--config FILE'],
 };
 

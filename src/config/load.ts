@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { BUILD } from '../util/build-info.ts';
 import { ConfigError, applyConfigFile, defaultConfig, parseListen, type WalnutConfig } from './config.ts';
 import type { Level } from '../util/log.ts';
-import { FactoryDataError } from '../factory/unit-data.ts';
+import { UnitRecordError } from '../factory/unit-record.ts';
 import { readFactoryFolder } from '../factory/unit-folder.ts';
 
 /** What flags may set over the file. */
@@ -49,7 +49,7 @@ export function loadConfig(overrides: ConfigOverrides = {}): WalnutConfig {
   try {
     factory = readFactoryFolder(config.factoryDir);
   } catch (err) {
-    if (err instanceof FactoryDataError) throw new ConfigError(`factoryDir: ${err.message}`);
+    if (err instanceof UnitRecordError) throw new ConfigError(`factoryDir: ${err.message}`);
     throw err;
   }
   if (factory) {

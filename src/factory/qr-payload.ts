@@ -49,7 +49,8 @@ export class QrPayloadError extends Error {
   override name = 'QrPayloadError';
 }
 
-function serialProblem(serial: string): string | undefined {
+/** Why `serial` cannot be a unit's serial in a payload, or undefined. */
+export function serialProblem(serial: string): string | undefined {
   if (SERIAL.test(serial)) return undefined;
   return `the serial ${JSON.stringify(serial)} is not 1 to ${MAX_SERIAL_LENGTH} characters of A-Z, 0-9 and '-'`;
 }

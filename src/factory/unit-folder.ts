@@ -2,10 +2,10 @@
 // files of its TLS identity. The only file access of src/factory.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FactoryDataError, parseFactoryUnit, type FactoryUnit } from './unit-data.ts';
+import { UnitRecordError, parseUnitRecord, type UnitRecord } from './unit-record.ts';
 
 export interface FactoryFolder {
-  unit: FactoryUnit;
+  unit: UnitRecord;
   /** the unit's TLS identity, as config.tls.factory names a bundle */
   bundle: { certificate: string; key: string; ca: string };
 }
@@ -18,9 +18,9 @@ export function readFactoryFolder(dir: string): FactoryFolder | undefined {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new FactoryDataError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UnitRecordError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const bundle = { certificate: join(dir, 'device.pem'), key: join(dir, 'device.key'), ca: join(dir, 'ca.pem') };
-  for (const f of Object.values(bundle)) if (!existsSync(f)) throw new FactoryDataError(`factory data in ${dir}: ${f} is missing`);
-  return { unit: parseFactoryUnit(text), bundle };
+  for (const f of Object.values(bundle)) if (!existsSync(f)) throw new UnitRecordError(`factory data in ${dir}: ${f} is missing`);
+  return { unit: parseUnitRecord(text), bundle };
 }

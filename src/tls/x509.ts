@@ -1,5 +1,6 @@
 // Issues X.509 v3 certificates (RFC 5280) for walnut's own small PKI: a self-signed local CA, the device's TLS
-// server certificate, and client certificates for upsmon and friends. Keys are ECDSA P-256 and signatures
+// server certificate, and client certificates for upsmon and friends; and for the factory's (factory-pki.ts) a
+// root, the intermediate CA under it and each unit's certificate. Keys are ECDSA P-256 and signatures
 // ecdsa-with-SHA256 (RFC 5758 §3.2, RFC 5480), made by node:crypto; this module only lays out the DER.
 import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -7,7 +8,7 @@ import {
   decodeDer, isContext, readBitString, readExplicit, readOctetString, readOid, readSequence,
 } from './der.ts';
 import {
-  derBoolean, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derTlv, derUtf8String, derBitString,
+  derBoolean, derExplicit, derInteger, derNamedBits, derOctetString, derOid, derSequence, derSet, derTime, derTlv, derUtf8String, derBitString, derPrintableString,
 } from './der-encode.ts';
 import { ipFromBytes, ipToBytes } from '../util/ip.ts';
 import { toPem } from './pem.ts';
@@ -83,6 +84,7 @@ function checkExplicitNotAfter(notAfter: Date, limit: Date, limitName: string): 
 
 const OID = {
   commonName: '2.5.4.3', // RFC 5280 Appendix A (X.520)
+  serialNumber: '2.5.4.5', // RFC 5280 §4.1.2.4 (X.520 serialNumber, PrintableString)
   ecdsaWithSha256: '1.2.840.10045.4.3.2', // RFC 5758 §3.2
   subjectKeyIdentifier: '2.5.29.14', // RFC 5280 §4.2.1.2
   keyUsage: '2.5.29.15', // §4.2.1.3
@@ -120,9 +122,12 @@ function checkCommonName(name: string): void {
   if (problem) throw new RangeError(problem);
 }
 
-/** Name: one RDN holding the CN, as UTF8String (RFC 5280 §4.1.2.4: UTF8String or PrintableString). */
-function encodeName(commonName: string): Buffer {
-  return derSequence(derSet(derSequence(derOid(OID.commonName), derUtf8String(commonName))));
+/** Name: one RDN holding the CN, as UTF8String (RFC 5280 §4.1.2.4: UTF8String or PrintableString), and, for a
+ *  factory unit, a second RDN with the device's serialNumber (X.520: PrintableString only). */
+function encodeName(commonName: string, serialNumber?: string): Buffer {
+  const cn = derSet(derSequence(derOid(OID.commonName), derUtf8String(commonName)));
+  if (serialNumber === undefined) return derSequence(cn);
+  return derSequence(cn, derSet(derSequence(derOid(OID.serialNumber), derPrintableString(serialNumber))));
 }
 
 const signatureAlgorithm = (): Buffer => derSequence(derOid(OID.ecdsaWithSha256)); // parameters absent, RFC 5758 §3.2
@@ -205,6 +210,9 @@ export interface CaOptions {
   readonly now?: Date;
   /** Overrides the default max(now + 25 years, 2050-01-01). */
   readonly notAfter?: Date;
+  /** basicConstraints pathLenConstraint (RFC 5280 §4.2.1.9): 0 (the default) signs end entities only; a factory
+   *  root is 1, to sign the one product intermediate below it. */
+  readonly pathLength?: number;
 }
 
 /** A self-signed root for the local PKI (RFC 5280 §4.2.1.9, §4.2.1.3: a CA that signs certificates only). */
@@ -223,8 +231,8 @@ export function createCa(options: CaOptions): IssuedCertificate {
     notAfter,
     spki,
     extensions: [
-      // cA TRUE, pathLenConstraint 0: this CA signs end-entity certificates only, never another CA
-      extension(OID.basicConstraints, true, derSequence(derBoolean(true), derInteger(0))),
+      // cA TRUE, pathLenConstraint 0 by default: this CA signs end-entity certificates only, never another CA
+      extension(OID.basicConstraints, true, derSequence(derBoolean(true), derInteger(options.pathLength ?? 0))),
       extension(OID.keyUsage, true, derNamedBits([KU_KEY_CERT_SIGN, KU_CRL_SIGN])),
       // §4.2.1.2: a CA MUST have a subject key identifier; §4.2.1.1 lets a self-signed one skip the authority's
       extension(OID.subjectKeyIdentifier, false, derOctetString(keyIdentifier(spki))),
@@ -278,12 +286,24 @@ function loadCa(ca: CertificateAuthority): LoadedCa {
 
 interface LeafOptions {
   readonly commonName: string;
+  /** the subject's serialNumber attribute (a factory unit's serial; PrintableString characters) */
+  readonly subjectSerialNumber?: string;
   readonly now?: Date;
   /** Overrides the default max(now + 10 years, 2035-01-01), cut to the CA's notAfter. */
   readonly notAfter?: Date;
 }
 
-function issueLeaf(ca: CertificateAuthority, options: LeafOptions, purpose: string, more: readonly Buffer[]): IssuedCertificate {
+function issueLeaf(ca: CertificateAuthority, options: LeafOptions, purposes: readonly string[], more: readonly Buffer[]): IssuedCertificate {
+  return issueUnder(ca, options, [
+    extension(OID.basicConstraints, true, derSequence()), // cA FALSE (the DEFAULT, so empty in DER)
+    extension(OID.keyUsage, true, derNamedBits([KU_DIGITAL_SIGNATURE])), // ECDHE-ECDSA signs only
+    extension(OID.extKeyUsage, false, derSequence(...purposes.map((p) => derOid(p)))),
+    ...more,
+  ]);
+}
+
+/** A certificate signed by `ca` with the given extensions before the key identifiers. */
+function issueUnder(ca: CertificateAuthority, options: LeafOptions, leading: readonly Buffer[]): IssuedCertificate {
   checkCommonName(options.commonName);
   const authority = loadCa(ca);
   const now = options.now ?? new Date();
@@ -297,14 +317,11 @@ function issueLeaf(ca: CertificateAuthority, options: LeafOptions, purpose: stri
   const certDer = signCertificate({
     serial,
     issuerName: authority.subjectName,
-    subjectName: encodeName(options.commonName),
+    subjectName: encodeName(options.commonName, options.subjectSerialNumber),
     notAfter,
     spki,
     extensions: [
-      extension(OID.basicConstraints, true, derSequence()), // cA FALSE (the DEFAULT, so empty in DER)
-      extension(OID.keyUsage, true, derNamedBits([KU_DIGITAL_SIGNATURE])), // ECDHE-ECDSA signs only
-      extension(OID.extKeyUsage, false, derSequence(derOid(purpose))),
-      ...more,
+      ...leading,
       extension(OID.subjectKeyIdentifier, false, derOctetString(keyIdentifier(spki))),
       // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING }
       extension(OID.authorityKeyIdentifier, false, derSequence(derTlv('context', false, 0, authority.keyId))),
@@ -323,6 +340,8 @@ export function normalizeDnsName(name: string): string {
 }
 
 export interface ServerCertificateOptions extends LeafOptions {
+  /** also clientAuth in the extended key usage (RFC 5280 §4.2.1.12): a factory unit's identity serves both ways */
+  readonly clientAuth?: boolean;
   /** DNS names for the subjectAltName (e.g. the hostname and hostname.local); clients check these, not the CN. */
   readonly dnsNames: readonly string[];
   /** IPv4/IPv6 addresses for the subjectAltName. */
@@ -340,12 +359,32 @@ export function issueServerCertificate(ca: CertificateAuthority, options: Server
     ...ips.map((ip) => derTlv('context', false, 7, ipToBytes(ip))),
   ];
   // §4.2.1.6: critical only when the subject is empty; ours has a CN
-  return issueLeaf(ca, options, OID.serverAuth, [extension(OID.subjectAltName, false, derSequence(...names))]);
+  const purposes = options.clientAuth ? [OID.serverAuth, OID.clientAuth] : [OID.serverAuth];
+  return issueLeaf(ca, options, purposes, [extension(OID.subjectAltName, false, derSequence(...names))]);
 }
 
 export type ClientCertificateOptions = LeafOptions;
 
 /** A TLS client certificate whose subject CN is the user/client name walnut maps it to. */
 export function issueClientCertificate(ca: CertificateAuthority, options: ClientCertificateOptions): IssuedCertificate {
-  return issueLeaf(ca, options, OID.clientAuth, []);
+  return issueLeaf(ca, options, [OID.clientAuth], []);
+}
+
+export interface IntermediateCaOptions extends LeafOptions {
+  /** basicConstraints pathLenConstraint; 0: it signs end entities only */
+  readonly pathLength: number;
+}
+
+/**
+ * A CA certificate signed by `ca` (RFC 5280 §4.2.1.9: cA TRUE with its path length; §4.2.1.3: keyCertSign and
+ * cRLSign only), such as the factory's product intermediate under its root. notAfter defaults like a leaf's but
+ * from the CA term: max(now + 25 years, 2050-01-01), cut to the issuer's.
+ */
+export function issueIntermediateCa(ca: CertificateAuthority, options: IntermediateCaOptions): IssuedCertificate {
+  const issuerNotAfter = new X509Certificate(ca.certPem).validToDate.getTime();
+  const notAfter = options.notAfter ?? new Date(Math.min(defaultNotAfter(options.now ?? new Date(), CA_YEARS, CA_NOT_AFTER_FLOOR).getTime(), issuerNotAfter));
+  return issueUnder(ca, { ...options, notAfter }, [
+    extension(OID.basicConstraints, true, derSequence(derBoolean(true), derInteger(options.pathLength))),
+    extension(OID.keyUsage, true, derNamedBits([KU_KEY_CERT_SIGN, KU_CRL_SIGN])),
+  ]);
 }
