@@ -81,6 +81,7 @@ bench: sea
 	$(NODE24) bench/hidbench.ts
 	$(NODE24) bench/tlsbench.ts
 	$(NODE24) bench/authbench.ts
+	$(NODE24) bench/claimbench.ts
 
 clean:
 	rm -rf out dist

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
 import { run } from './helpers/clients.ts';
@@ -222,5 +223,28 @@ test('a recording of the whole claim holds neither the setup code nor the new pa
   } finally {
     await proxy.close();
     await w.stop();
+  }
+});
+
+test('a trigger file present at start opens the setup window, and is removed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'walnut-trigger-'));
+  const trigger = join(dir, 'walnut-setup');
+  let w = await startWalnut({ config: { setup: { windowSeconds: 1, triggerFile: trigger } } });
+  try {
+    await started(w);
+    const code = shownCode(w);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await run(X64_BINARY, ['setup', 'status', ...configArgs(w)])).stdout, 'unclaimed; setup window closed\n');
+    await w.stop(true);
+    writeFileSync(trigger, '');
+    w = await startWalnut({ dir: w.dir, config: { setup: { windowSeconds: 5, triggerFile: trigger } } });
+    await started(w);
+    assert.match(w.logs(), /setup window opened by .*walnut-setup/);
+    assert.equal(existsSync(trigger), false, 'the trigger is used once');
+    const ok = await claim(w.port, `${code}\nnew-password-1\n`);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await w.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
