@@ -9,28 +9,16 @@ import * as net from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
-import { run } from './helpers/clients.ts';
+import { X64_BINARY, authServerReady as started, shownSetupCode, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
 
-/** The code the unit showed on stdout at its first start. */
+/** The code the unit showed on stdout at its first start (there must be one). */
 function shownCode(w: RunningWalnut): string {
-  const m = /Its setup code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*~$=U]{2})/.exec(w.logs());
-  assert.ok(m, `no setup code in the log:\n${w.logs()}`);
-  return m[1]!;
+  const code = shownSetupCode(w);
+  assert.ok(code, `no setup code in the log:\n${w.logs()}`);
+  return code;
 }
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Waits for the AS to have started (its setup line), so the code exists before a claim is tried. */
-async function started(w: RunningWalnut): Promise<void> {
-  await until('the authentication server', () => /authentication server for domain/.test(w.logs()));
-}
+import { run } from './helpers/clients.ts';
 
 const claim = (port: number, input: string, ...extra: string[]) =>
   run(X64_BINARY, ['claim', `127.0.0.1:${port}`, '--password-stdin', ...extra], { input, timeoutMs: 30_000 });

@@ -7,22 +7,9 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
+import { X64_BINARY, authServerReady as started, shownSetupCode as shownCode, startWalnut } from './helpers/walnut.ts';
 import { run } from './helpers/clients.ts';
 
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function started(w: RunningWalnut): Promise<void> {
-  await until('the authentication server', () => /authentication server for domain/.test(w.logs()));
-}
-
-const shownCode = (w: RunningWalnut): string | undefined => /Its setup code: (\S+)/.exec(w.logs())?.[1];
 const cfg = (dir: string) => ['--config', join(dir, 'walnut.json')];
 
 /** A copy of a stopped unit's folder whose config names the copy's own folders (it names absolute paths). */

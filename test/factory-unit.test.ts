@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
+import { X64_BINARY, authServerReady as ready, startWalnut, until, type RunningWalnut } from './helpers/walnut.ts';
 import { LineClient, run } from './helpers/clients.ts';
-import { startUpsmon } from './helpers/upsmon.ts';
+import { nssDbTrusting, startUpsmon } from './helpers/upsmon.ts';
 
 interface Label {
   serial: string;
@@ -60,16 +60,6 @@ async function numlogins(w: RunningWalnut): Promise<string> {
   }
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const ready = (w: RunningWalnut) => until('the authentication server', () => /authentication server for domain/.test(w.logs()));
-
 test('three provisioned units show their factory certificate, are claimed with their label codes, and serve upsmon with CERTVERIFY against the factory root', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'walnut-factory-unit-'));
   try {
@@ -96,14 +86,7 @@ test('three provisioned units show their factory certificate, are claimed with t
         const add = await run(X64_BINARY, ['user', 'add', 'nas1', '--upsmon', 'secondary', '--password-stdin', '--config', join(w.dir, 'walnut.json')], { input: 'nas-one-password\n' });
         assert.equal(add.code, 0, add.stderr);
         const db = join(w.dir, 'nssdb');
-        mkdirSync(db);
-        for (const args of [
-          ['-N', '-d', `sql:${db}`, '--empty-password'],
-          ['-A', '-d', `sql:${db}`, '-n', 'walnut factory root', '-t', 'C,,', '-a', '-i', join(ca, 'root.pem')],
-        ]) {
-          const r = await run('certutil', args);
-          assert.equal(r.code, 0, r.stderr);
-        }
+        await nssDbTrusting(db, join(ca, 'root.pem'), 'walnut factory root');
         const upsmon = startUpsmon({
           dir: join(w.dir, 'upsmon'),
           port: w.port,

@@ -7,21 +7,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X64_BINARY, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
 import { LineClient, run } from './helpers/clients.ts';
-import { startUpsmon } from './helpers/upsmon.ts';
+import { nssDbTrusting, startUpsmon } from './helpers/upsmon.ts';
 
 /** An NSS database (what upsmon's CERTPATH names) that trusts walnut's CA for issuing server certificates. */
 async function nssTrusting(dir: string, walnut: RunningWalnut): Promise<string> {
   const db = join(dir, 'nssdb');
-  mkdirSync(db, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const ca = join(dir, 'walnut-ca.pem');
   writeFileSync(ca, readFileSync(join(walnut.dataDir, 'tls', 'ca.pem')));
-  for (const args of [
-    ['-N', '-d', `sql:${db}`, '--empty-password'],
-    ['-A', '-d', `sql:${db}`, '-n', 'walnut CA', '-t', 'C,,', '-a', '-i', ca],
-  ]) {
-    const r = await run('certutil', args);
-    assert.equal(r.code, 0, r.stderr);
-  }
+  await nssDbTrusting(db, ca, 'walnut CA');
   return db;
 }
 

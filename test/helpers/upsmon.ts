@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from './clients.ts';
 
 export const UPSMON = '/lib/nut/upsmon'; // /sbin/upsmon is a wrapper that refuses to run unless nut.conf says so
 
@@ -76,4 +77,17 @@ export function startUpsmon(o: UpsmonOptions): Upsmon {
       clearTimeout(t);
     },
   };
+}
+
+/** Makes `db` an NSS database (what upsmon's CERTPATH names) that trusts the CA in `caFile` to issue server
+ *  certificates, with certutil as walnut's README says. */
+export async function nssDbTrusting(db: string, caFile: string, nickname: string): Promise<void> {
+  mkdirSync(db, { recursive: true });
+  for (const args of [
+    ['-N', '-d', `sql:${db}`, '--empty-password'],
+    ['-A', '-d', `sql:${db}`, '-n', nickname, '-t', 'C,,', '-a', '-i', caFile],
+  ]) {
+    const r = await run('certutil', args);
+    if (r.code !== 0) throw new Error(`certutil ${args.join(' ')}: ${r.stderr}`);
+  }
 }

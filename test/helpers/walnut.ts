@@ -120,3 +120,22 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
     },
   };
 }
+
+/** Waits (bounded) until `check` holds. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The AS starts beside a listening serve: waits for its start line (the setup code exists from then on). */
+export function authServerReady(w: RunningWalnut): Promise<void> {
+  return until('the authentication server', () => /authentication server for domain/.test(w.logs()));
+}
+
+/** The setup code a DIY unit showed on stdout at its first start, if it did. */
+export function shownSetupCode(w: RunningWalnut): string | undefined {
+  return /Its setup code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*$U]{2})/.exec(w.logs())?.[1];
+}
