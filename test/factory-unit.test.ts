@@ -1,7 +1,7 @@
 // Units with factory data (issue 14, acceptance 2 and 5): three units of a provisioned batch, each started on its
 // own factory folder, show the factory certificate (walnut claim --qr pins it; a STARTTLS client sees its
-// fingerprint), are claimed with the code from labels.csv, and then serve a real upsmon secondary over TLS with
-// CERTVERIFY 1 against the factory root. A factory reset brings back that same label code.
+// fingerprint), are claimed with the code from labels.csv, and then serve a real upsmon secondary, created by the
+// owner over the network (walnut user add --server), over TLS with CERTVERIFY 1 against the factory root. A factory reset brings back that same label code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
@@ -82,8 +82,10 @@ test('three provisioned units show their factory certificate, are claimed with t
         const claim = await run(X64_BINARY, ['claim', `127.0.0.1:${w.port}`, '--qr', label.qr, '--password-stdin'], { input: 'the-owners-password\n' });
         assert.equal(claim.code, 0, claim.stderr);
 
-        // the owner adds a NAS's upsmon; it verifies the unit against the factory root
-        const add = await run(X64_BINARY, ['user', 'add', 'nas1', '--upsmon', 'secondary', '--password-stdin', '--config', join(w.dir, 'walnut.json')], { input: 'nas-one-password\n' });
+        // the owner, from another computer, adds a NAS's upsmon; it verifies the unit against the factory root
+        const add = await run(X64_BINARY, ['user', 'add', 'nas1', '--upsmon', 'secondary', '--password-stdin', '--server', `127.0.0.1:${w.port}`], {
+          input: 'the-owners-password\nnas-one-password\n',
+        });
         assert.equal(add.code, 0, add.stderr);
         const db = join(w.dir, 'nssdb');
         await nssDbTrusting(db, join(ca, 'root.pem'), 'walnut factory root');

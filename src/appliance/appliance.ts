@@ -31,6 +31,7 @@ import { logger } from '../util/log.ts';
 import { Teardown } from '../util/teardown.ts';
 import { describeAudit } from './audit.ts';
 import { AuthChildError, SpawnedAuthServer, type AuthChildCommand } from './auth-child.ts';
+import { userDirectory } from './user-directory.ts';
 import { ticketService } from './ticket-service.ts';
 import { tlsFor } from './tls-context.ts';
 
@@ -135,6 +136,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
       upsList: () => [ups],
       authorizer,
       tickets: ticketService(asClient),
+      users: userDirectory(principals, events),
       tracking: new TrackingTable({ retentionMs: n.trackingRetentionSeconds * 1000, maxEntries: n.maxTrackingEntries }),
     },
     limits: {

@@ -36,6 +36,8 @@ export const AuthOKvar = 9;
 export const AuthPAK = 19;
 /** New in walnut: NUT USERNAME/PASSWORD checked by the AS (AuthNUT, docs/auth-protocol.md §7.4). */
 export const AuthNUT = 40;
+/** New in walnut: an administrator sets or removes another user's key (AuthUser, docs/auth-protocol.md §7.6). */
+export const AuthUser = 41;
 
 /** Encrypted-message types (authsrv.h "encryption numberings (anti-replay)"). */
 export const AuthTs = 64;
@@ -44,13 +46,15 @@ export const AuthAs = 66;
 export const AuthAc = 67;
 export const AuthTp = 68;
 
-export const REQUEST_TYPES: ReadonlySet<number> = new Set([AuthTreq, AuthPass, AuthPAK, AuthNUT]);
+export const REQUEST_TYPES: ReadonlySet<number> = new Set([AuthTreq, AuthPass, AuthPAK, AuthNUT, AuthUser]);
 
 /** Plaintext sizes (bodies inside envelopes) and wire sizes. */
 export const TICKREQLEN = 1 + ANAMELEN + DOMLEN + CHALLEN + ANAMELEN + ANAMELEN; // 273
 export const TICKETBODYLEN = CHALLEN + ANAMELEN + ANAMELEN + KEYLEN; // 176
 export const AUTHBODYLEN = CHALLEN + NONCELEN; // 48
 export const PASSREQBODYLEN = PASSWDLEN + PASSWDLEN + 1 + SECRETLEN; // 1057
+/** Userreq body: op(1) name(64) password(512). */
+export const USERREQBODYLEN = 1 + ANAMELEN + PASSWDLEN; // 577
 
 /** Envelope framing (form2): sig(8) ctr(4) ciphertext tag(16). */
 export const SIGLEN = 8;
@@ -61,6 +65,7 @@ export const ENVELOPE_OVERHEAD = SIGLEN + CTRLEN + TAGLEN; // 28
 export const TICKETLEN = ENVELOPE_OVERHEAD + TICKETBODYLEN; // 204
 export const AUTHENTLEN = ENVELOPE_OVERHEAD + AUTHBODYLEN; // 76
 export const PASSREQLEN = ENVELOPE_OVERHEAD + PASSREQBODYLEN; // 1085
+export const USERREQLEN = ENVELOPE_OVERHEAD + USERREQBODYLEN; // 605
 /** AuthNUT request: the Ticketreq followed by the password field. */
 export const NUTREQLEN = TICKREQLEN + PASSWDLEN; // 785
 /** AuthErr reply: the type byte and AERRLEN bytes of text. */

@@ -1,13 +1,13 @@
-// The AS conversation (§7.1, §7.3, §7.4) driven by the real server and client state machines of mutual.ts, in
+// The AS conversation (§7.1, §7.3, §7.4, §7.6) driven by the real server and client state machines of mutual.ts, in
 // one process: every message crosses as bytes, exactly as the NUT `AUTH` lines and the sockets carry them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Conversation, type AsDeps, type Transport } from './conversation.ts';
-import { ClientAuth, PasswdClient, ServerAuth, MSG, chooseFromOffer } from './mutual.ts';
+import { Conversation, MAX_USER_REQUESTS, type AsDeps, type Transport } from './conversation.ts';
+import { ClientAuth, PasswdClient, ServerAuth, UserAdminClient, MSG, chooseFromOffer } from './mutual.ts';
 import { AuthError } from './errors.ts';
 import { passwordKey } from './keys.ts';
-import { encodeNutreq, encodeTicketreq, openAuthenticator, openTicket } from './messages.ts';
+import { encodeNutreq, encodeTicketreq, openAuthenticator, openTicket, type Userreq } from './messages.ts';
 import { PakState } from './pak.ts';
 import { AuthAc, AuthNUT, AuthTs, TICKETLEN, PAKYLEN, AuthErr } from './constants.ts';
 
@@ -336,4 +336,110 @@ test('claim: the label code gets no ticket, and a wrong code counts against the 
   setup.open = false;
   await assert.rejects(changePassword(w, 'admin', 'MPN4NAMMKYV96D', 'the owners password'), (e: unknown) => e instanceof AuthError && e.text === 'auth failed');
   assert.deepEqual(setup.claimed, []);
+});
+
+/** A world whose `admin` administers users (§7.6); removals are kept. */
+async function administered(): Promise<{ w: World; removed: string[] }> {
+  const w = await world({ admin: 'the owners password', alice: 'correct horse battery' });
+  const removed: string[] = [];
+  const key = (n: Uint8Array): string => Buffer.from(n).toString('latin1');
+  w.deps = {
+    ...w.deps,
+    users: {
+      mayAdminister: (n) => key(n) === 'admin',
+      setKey: (n, k) => void w.users.set(key(n), k),
+      remove: (n) => {
+        removed.push(key(n));
+        return w.users.delete(key(n));
+      },
+    },
+  };
+  return { w, removed };
+}
+
+/** Runs an AuthUser conversation as `admin` with `password`: each request's AuthErr text, or 'ok'. */
+async function administer(w: World, admin: string, password: string, requests: Userreq[]): Promise<string[]> {
+  const c = new UserAdminClient({ admin: b(admin), password: b(password) });
+  const as = new Conversation(w.deps, '192.0.2.7', 'relay');
+  const r1 = await send(as, await c.request(DOM));
+  c.open((await send(as, c.confirm(r1.reply))).reply);
+  const out: string[] = [];
+  for (const ur of requests) {
+    try {
+      c.done((await send(as, c.userRequest(ur))).reply);
+      out.push('ok');
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      out.push(err.text);
+    }
+  }
+  return out;
+}
+
+test('user administration: the owner sets a new user\'s password, which then logs in, and removes it again', async () => {
+  const { w, removed } = await administered();
+  assert.deepEqual(await administer(w, 'admin', 'the owners password', [{ op: 'set', name: b('nas1'), password: b('a NAS password') }]), ['ok']);
+  const run = await login(w, 'nas1', 'a NAS password');
+  run.client.finish(run.server.finish(run.toServer));
+  assert.deepEqual(await administer(w, 'admin', 'the owners password', [{ op: 'remove', name: b('nas1'), password: new Uint8Array(0) }]), ['ok']);
+  assert.deepEqual(removed, ['nas1']);
+  await assert.rejects(login(w, 'nas1', 'a NAS password'), AuthError);
+});
+
+test('user administration: a wrong administrator password fails at the key confirmation, counted', async () => {
+  const { w } = await administered();
+  await assert.rejects(administer(w, 'admin', 'a guess', [{ op: 'set', name: b('nas1'), password: b('a NAS password') }]), (e: unknown) => e instanceof AuthError && e.text === 'auth failed');
+  assert.ok(w.failures.includes('admin'));
+  assert.equal(w.users.has('nas1'), false);
+});
+
+test('user administration: anyone but an administrator is refused after their own PAK, and nothing changes', async () => {
+  const { w } = await administered();
+  await assert.rejects(administer(w, 'alice', 'correct horse battery', [{ op: 'set', name: b('nas1'), password: b('a NAS password') }]), (e: unknown) => e instanceof AuthError && e.text === 'not an administrator');
+  assert.equal(w.users.has('nas1'), false);
+  // and an AS without user administration refuses the owner too
+  const plain = await world({ admin: 'the owners password' });
+  await assert.rejects(administer(plain, 'admin', 'the owners password', []), (e: unknown) => e instanceof AuthError && e.text === 'not an administrator');
+});
+
+test('user administration: the password rules answer each request, an administrator\'s own key is out of reach', async () => {
+  const { w } = await administered();
+  const replies = await administer(w, 'admin', 'the owners password', [
+    { op: 'set', name: b('nas1'), password: b('short') },
+    { op: 'set', name: b('nas-user'), password: b('nas-user') },
+    { op: 'set', name: b('admin'), password: b('taken over by a relay') },
+    { op: 'remove', name: b('admin'), password: new Uint8Array(0) },
+    { op: 'set', name: b('nas1'), password: b('a NAS password') },
+  ]);
+  assert.deepEqual(replies, ['password too short', 'password is the user name', 'an administrator changes their own password', 'an administrator changes their own password', 'ok']);
+  const run = await login(w, 'admin', 'the owners password');
+  run.client.finish(run.server.finish(run.toServer));
+});
+
+test('user administration: a replayed request ends the conversation, and one conversation carries a bounded number', async () => {
+  const { w } = await administered();
+  const c = new UserAdminClient({ admin: b('admin'), password: b('the owners password') });
+  const as = new Conversation(w.deps, '192.0.2.7', 'relay');
+  c.open((await as.handle(c.confirm((await as.handle(await c.request(DOM))).reply))).reply);
+  const first = c.userRequest({ op: 'set', name: b('nas1'), password: b('a NAS password') });
+  c.done((await as.handle(first)).reply);
+  const replayed = await as.handle(first);
+  assert.equal(replayed.close, true);
+  assert.throws(() => c.done(replayed.reply), /auth failed/);
+
+  const many = Array.from({ length: MAX_USER_REQUESTS }, (_, i) => ({ op: 'set' as const, name: b(`nas${i}`), password: b('a NAS password') }));
+  const d = new UserAdminClient({ admin: b('admin'), password: b('the owners password') });
+  const as2 = new Conversation(w.deps, '192.0.2.7', 'relay');
+  d.open((await as2.handle(d.confirm((await as2.handle(await d.request(DOM))).reply))).reply);
+  let last: { close: boolean } = { close: false };
+  for (const ur of many) last = await as2.handle(d.userRequest(ur));
+  assert.equal(last.close, true, `the ${MAX_USER_REQUESTS}th request ends the conversation`);
+});
+
+test('user administration: the label code administers nobody, even inside the setup window', async () => {
+  const { w } = await unclaimed('MPN4NAMMKYV96D');
+  const key = (n: Uint8Array): string => Buffer.from(n).toString('latin1');
+  w.deps = { ...w.deps, users: { mayAdminister: (n) => key(n) === 'admin', setKey: (n, k) => void w.users.set(key(n), k), remove: () => false } };
+  await assert.rejects(administer(w, 'admin', 'MPN4NAMMKYV96D', [{ op: 'set', name: b('nas1'), password: b('a NAS password') }]), (e: unknown) => e instanceof AuthError && e.text === 'bad ticket request');
+  assert.equal(w.users.has('nas1'), false);
 });

@@ -1,5 +1,5 @@
 // One conversation with the AS: the request/reply sequences of docs/auth-protocol.md §7.1 (ticket request with
-// PAK), §7.3 (password change) and §7.4 (AuthNUT), as a state machine over whole messages. authsrv(6) reads a
+// PAK), §7.3 (password change), §7.4 (AuthNUT) and §7.6 (user administration), as a state machine over whole messages. authsrv(6) reads a
 // Ticketreq, dispatches on its type and answers with fixed-size replies; so does this, with the sizes of
 // constants.ts. No sockets and no SQLite: the transports (authsrv.ts) feed complete requests (`need` says how
 // many bytes make one) and write back the reply; keys, speaks-for and the lockout come through AsDeps.
@@ -8,12 +8,14 @@
 // with the source address, never a key or a password (9front's tr-fail/pak-fail syslog lines).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
-  ANAMELEN, AuthNUT, AuthOK, AuthPAK, AuthPass, AuthTc, AuthTp, AuthTreq, AuthTs, AuthAc, CHALLEN, CONFIRMLEN, NONCELEN,
-  NUTREQLEN, PAKYLEN, PASSREQLEN, TICKREQLEN,
+  ANAMELEN, AuthNUT, AuthOK, AuthPAK, AuthPass, AuthTc, AuthTp, AuthTreq, AuthTs, AuthAc, AuthUser, CHALLEN, CONFIRMLEN,
+  NONCELEN, NUTREQLEN, PAKYLEN, PASSREQLEN, TICKREQLEN, USERREQLEN,
 } from './constants.ts';
 import { Opener } from './envelope.ts';
 import { AuthError, ERR } from './errors.ts';
-import { decodeNutreq, decodeTicketreq, encodeErrReply, openPasswordreq, sealAuthenticator, sealTicket, type Ticketreq } from './messages.ts';
+import {
+  decodeNutreq, decodeTicketreq, encodeErrReply, openPasswordreq, openUserreq, sealAuthenticator, sealTicket, type Ticketreq,
+} from './messages.ts';
 import { PakState, confirmationMatches, type PakResult } from './pak.ts';
 import { fakeKey } from './keys.ts';
 import { showBytes } from '../auth/bytes.ts';
@@ -46,6 +48,22 @@ export interface AsDeps {
   random?: (n: number) => Uint8Array;
   /** the first-boot claim (issue 14); absent: no setup code */
   setup?: SetupDeps;
+  /** user administration (§7.6); absent: AuthUser is refused */
+  users?: UserAdminDeps;
+}
+
+/**
+ * AuthUser: an administrator, authenticated by their own PAK, sets or removes another user's key. The new
+ * password reaches the AS only inside an envelope under Kn, as a Passwordreq's does, so the server relaying
+ * the conversation (the NUT server's `AUTH AS`, the web server) learns nothing from it.
+ */
+export interface UserAdminDeps {
+  /** may `name` administer other users (walnut: the owner, src/auth/owner.ts) */
+  mayAdminister(name: Uint8Array): boolean;
+  /** set K_u of `name` and end its lockout (the administrator vouches for the new password) */
+  setKey(name: Uint8Array, key: Uint8Array): void;
+  /** drop the key of `name`; false when it had none */
+  remove(name: Uint8Array): boolean;
 }
 
 /**
@@ -75,11 +93,14 @@ export interface Answer {
 
 /** Bad password-change attempts allowed in one conversation (authsrv(6) lets a client retry; a bound). */
 export const MAX_PASSWORD_TRIES = 3;
+/** Userreqs one AuthUser conversation may carry (a bound: the administrator's client opens another). */
+export const MAX_USER_REQUESTS = 16;
 
 type State =
   | { kind: 'idle' }
   | { kind: 'paked'; tr: Ticketreq; trBytes: Uint8Array; client: PakResult; server: PakResult | undefined; viaSetup: boolean }
-  | { kind: 'passwd'; user: Uint8Array; opener: Opener; tries: number; viaSetup: boolean };
+  | { kind: 'passwd'; user: Uint8Array; opener: Opener; tries: number; viaSetup: boolean }
+  | { kind: 'users'; admin: Uint8Array; opener: Opener; requests: number };
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
@@ -113,6 +134,8 @@ export class Conversation {
         return CONFIRMLEN + TICKREQLEN;
       case 'passwd':
         return PASSREQLEN;
+      case 'users':
+        return USERREQLEN;
       case 'idle':
         if (head.length < 1) return 1;
         if (head[0] === AuthNUT && this.#transport === 'local') return NUTREQLEN + PAKYLEN;
@@ -143,6 +166,8 @@ export class Conversation {
           return this.#ticket(state, req);
         case 'passwd':
           return await this.#passwd(state, req);
+        case 'users':
+          return await this.#users(state, req);
       }
     } catch (err) {
       if (!(err instanceof AuthError)) throw err;
@@ -190,13 +215,15 @@ export class Conversation {
     return ok(...(ybs ? [ybs] : []), pak.y, client.confirmAS);
   }
 
-  /** §7.1 / §7.3 second step: cAc and the same Ticketreq as AuthTreq (tickets) or AuthPass (password change). */
+  /** §7.1 / §7.3 / §7.6 second step: cAc and the same Ticketreq as AuthTreq (tickets), AuthPass (password change) or
+   *  AuthUser (user administration). */
   #ticket(state: Extract<State, { kind: 'paked' }>, req: Uint8Array): Answer {
     const d = this.#deps;
     this.#state = { kind: 'idle' };
     const cac = req.subarray(0, CONFIRMLEN);
     const trBytes = req.subarray(CONFIRMLEN);
-    const wanted = state.tr.authid.length > 0 ? AuthTreq : AuthPass;
+    // no server named: a password change, or (the administrator's choice, made now) user administration
+    const wanted = state.tr.authid.length > 0 ? AuthTreq : trBytes[0] === AuthUser ? AuthUser : AuthPass;
     // the same request as the PAK's but for the type byte
     const same = trBytes[0] === wanted && equalBytes(trBytes.subarray(1), state.trBytes.subarray(1));
     if (!confirmationMatches(state.client.confirmClient, cac)) {
@@ -209,6 +236,7 @@ export class Conversation {
     const tr = state.tr;
     // (a PAK never confirmed is logged by end())
     const kn = this.#random(NONCELEN);
+    if (wanted === AuthUser) return this.#startUsers(state, kn);
     if (wanted === AuthPass) {
       if (!equalBytes(tr.hostid, tr.uid)) throw new AuthError(ERR.ticketreq); // only one's own password
       const tp = sealTicket(state.client.key, AuthTp, { chal: tr.chal, cuid: tr.hostid, suid: tr.hostid, key: kn }, d.dom);
@@ -250,6 +278,44 @@ export class Conversation {
     d.log('info', this.#source, `user ${show(state.user)} changed their password`);
     this.#state = { kind: 'idle' };
     return ok();
+  }
+
+  /** §7.6: the administrator's PAK confirmed; Tp carries Kn for their Userreqs. The label code never
+   *  administers anyone: it is good for the claim's password change only (§13). */
+  #startUsers(state: Extract<State, { kind: 'paked' }>, kn: Uint8Array): Answer {
+    const d = this.#deps;
+    const tr = state.tr;
+    if (!equalBytes(tr.hostid, tr.uid) || state.viaSetup) throw new AuthError(ERR.ticketreq);
+    if (!d.users || !d.users.mayAdminister(tr.hostid)) {
+      d.log('warn', this.#source, `user ${show(tr.hostid)} asked to administer users and is not an administrator`);
+      return fail(ERR.notAdmin);
+    }
+    const tp = sealTicket(state.client.key, AuthTp, { chal: tr.chal, cuid: tr.hostid, suid: tr.hostid, key: kn }, d.dom);
+    this.#state = { kind: 'users', admin: tr.hostid, opener: new Opener(kn, d.dom), requests: 0 };
+    return ok(tp);
+  }
+
+  /** §7.6 loop: Userreqs under Kn, each answered; a refused one (a rule the password breaks) ends nothing. */
+  async #users(state: Extract<State, { kind: 'users' }>, req: Uint8Array): Promise<Answer> {
+    const d = this.#deps;
+    const ur = openUserreq(state.opener, req); // replayed or forged: AuthError, conversation over
+    const last = ++state.requests >= MAX_USER_REQUESTS;
+    if (last) this.#state = { kind: 'idle' };
+    const who = `${show(state.admin)}`;
+    if (d.users!.mayAdminister(ur.name)) {
+      d.log('warn', this.#source, `${who} asked to ${ur.op} the key of administrator ${show(ur.name)}: refused`);
+      return fail(ERR.ownKey, last);
+    }
+    if (ur.op === 'remove') {
+      const existed = d.users!.remove(ur.name);
+      d.log('info', this.#source, `${who} removed the key of ${show(ur.name)}${existed ? '' : ' (it had none)'}`);
+      return { reply: ok().reply, close: last };
+    }
+    const problem = d.newPasswordProblem(ur.name, ur.password);
+    if (problem !== undefined) return fail(problem, last);
+    d.users!.setKey(ur.name, await d.derive(ur.password, ur.name));
+    d.log('info', this.#source, `${who} set the password of ${show(ur.name)}`);
+    return { reply: ok().reply, close: last };
   }
 
   #retry(state: Extract<State, { kind: 'passwd' }>, text: string): Answer {

@@ -4,7 +4,7 @@
 // keeps that nonce and adds associated data, which form1 leaves empty (docs/auth-protocol.md §3.2):
 //
 //   wire  = sig(8) ‖ ctr(4, LE) ‖ ChaCha20(body) ‖ tag(16)
-//   nonce = sig ‖ ctr                      sig = "form2 Ts" | "form2 Tc" | "form2 As" | "form2 Ac" | "form2 Tp" | "form2 PR"
+//   nonce = sig ‖ ctr                      sig = "form2 Ts" | "form2 Tc" | "form2 As" | "form2 Ac" | "form2 Tp" | "form2 PR" | "form2 UR"
 //   AAD   = "dp9r1" ‖ 0x00 ‖ type ‖ authdom
 //
 // The AAD repeats the type (so the binding does not rest on the signature table alone) and binds the auth
@@ -14,11 +14,11 @@
 // EnvelopeError with the same text: a peer learns nothing about which check failed.
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import {
-  AuthAc, AuthAs, AuthPass, AuthTc, AuthTp, AuthTs, CTRLEN, DOMLEN, ENVELOPE_OVERHEAD, KEYLEN, SIGLEN, TAGLEN,
+  AuthAc, AuthAs, AuthPass, AuthTc, AuthTp, AuthTs, AuthUser, CTRLEN, DOMLEN, ENVELOPE_OVERHEAD, KEYLEN, SIGLEN, TAGLEN,
 } from './constants.ts';
 import { AuthError, ERR } from './errors.ts';
 
-export type EnvelopeType = typeof AuthTs | typeof AuthTc | typeof AuthAs | typeof AuthAc | typeof AuthTp | typeof AuthPass;
+export type EnvelopeType = typeof AuthTs | typeof AuthTc | typeof AuthAs | typeof AuthAc | typeof AuthTp | typeof AuthPass | typeof AuthUser;
 
 /** The 8-byte signatures. "form2" (not form1) so nothing crosses over from 9front's dp9ik
  *  (docs/auth-protocol.md §3.2). */
@@ -29,6 +29,7 @@ const SIGS: ReadonlyMap<EnvelopeType, Buffer> = new Map<EnvelopeType, Buffer>([
   [AuthAc, Buffer.from('form2 Ac', 'latin1')],
   [AuthTp, Buffer.from('form2 Tp', 'latin1')],
   [AuthPass, Buffer.from('form2 PR', 'latin1')],
+  [AuthUser, Buffer.from('form2 UR', 'latin1')],
 ]);
 
 const AAD_PREFIX = Buffer.from('dp9r1\0', 'latin1');

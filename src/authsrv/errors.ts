@@ -24,6 +24,11 @@ export const ERR = {
   authenticator: 'bad authenticator',
   passreq: 'bad password request',
   nutreq: 'bad nut request',
+  userreq: 'bad user request',
+  /** AuthUser from a user the AS does not let administer others (§7.6); said only after their PAK confirmed */
+  notAdmin: 'not an administrator',
+  /** AuthUser aimed at an administrator: their password changes only through their own password change */
+  ownKey: 'an administrator changes their own password',
   pak: 'auth failed',
   reply: 'bad reply',
 } as const;

@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AuthAc, AuthAs, AuthNUT, AuthPAK, AuthPass, AuthTc, AuthTreq, AuthTs, AUTHENTLEN, NUTREQLEN, PASSREQLEN, TICKETLEN, TICKREQLEN,
-  ANAMELEN, DOMLEN, CHALLEN, PASSWDLEN,
+  ANAMELEN, DOMLEN, CHALLEN, PASSWDLEN, USERREQLEN, USERREQBODYLEN, AuthUser,
 } from './constants.ts';
 import { AuthError } from './errors.ts';
 import { EnvelopeError, Opener, Sealer } from './envelope.ts';
 import {
   decodeNutreq, decodeReplyHead, decodeTicketreq, encodeErrReply, encodeNutreq, encodeTicketreq, openAuthenticator,
-  openPasswordreq, openTicket, sealAuthenticator, sealPasswordreq, sealTicket,
+  openPasswordreq, openTicket, sealAuthenticator, sealPasswordreq, sealTicket, encodeUserreqBody, openUserreq, sealUserreq,
 } from './messages.ts';
 import type { Ticketreq } from './messages.ts';
 
@@ -95,6 +95,28 @@ test('a sealed password request whose changesecret byte is not 0 or 1 is refused
   const body = encodePasswordreqBody({ old: b('a'), new: b('b'), changesecret: false, secret: new Uint8Array(32) });
   body[PASSWDLEN * 2] = 2;
   assert.throws(() => openPasswordreq(new Opener(key, dom), seal(key, AuthPass, 0, body, dom)), errText('bad password request'));
+});
+
+test('a user request round-trips at 605 bytes, a replay of it is refused, and a set without a password or a removal with one is refused', async () => {
+  const sealer = new Sealer(key, dom);
+  const opener = new Opener(key, dom);
+  const set = { op: 'set' as const, name: b('nas1'), password: b('a new long password') };
+  const wire = sealUserreq(sealer, set);
+  assert.equal(wire.length, USERREQLEN);
+  assert.deepEqual(openUserreq(opener, wire), set);
+  assert.throws(() => openUserreq(opener, wire), errText('auth failed'));
+  const removal = { op: 'remove' as const, name: b('nas1'), password: new Uint8Array(0) };
+  assert.deepEqual(openUserreq(opener, sealUserreq(sealer, removal)), removal);
+  for (const bad of [{ ...set, password: new Uint8Array(0) }, { ...removal, password: b('x') }, { ...set, name: new Uint8Array(0) },
+    { ...set, name: new Uint8Array(ANAMELEN + 1).fill(0x61) }, { ...set, password: b('a\x00b') }, { ...set, op: 'rename' as 'set' }]) {
+    assert.throws(() => sealUserreq(sealer, bad), errText('bad user request'));
+  }
+  // an op byte the AS does not know, sealed by a peer holding the key, is refused after opening
+  const { seal } = await import('./envelope.ts');
+  const body = encodeUserreqBody(set);
+  assert.equal(body.length, USERREQBODYLEN);
+  body[0] = 3;
+  assert.throws(() => openUserreq(new Opener(key, dom), seal(key, AuthUser, 0, body, dom)), errText('bad user request'));
 });
 
 test('an AuthNUT request carries the ticket request and the password and round-trips', () => {

@@ -6,6 +6,7 @@
 import {
   AERRLEN, ANAMELEN, AUTHBODYLEN, AuthAc, AuthAs, AuthErr, AuthOK, AuthPass, AuthTc, AuthTp, AuthTs, CHALLEN, DOMLEN,
   ERRREPLYLEN, KEYLEN, NONCELEN, NUTREQLEN, PASSREQBODYLEN, PASSWDLEN, REQUEST_TYPES, SECRETLEN, TICKETBODYLEN, TICKREQLEN,
+  AuthUser, USERREQBODYLEN,
 } from './constants.ts';
 import { Opener, Sealer, open, seal } from './envelope.ts';
 import { AuthError, ERR } from './errors.ts';
@@ -193,6 +194,50 @@ export function sealPasswordreq(sealer: Sealer, pr: Passwordreq): Uint8Array {
 
 export function openPasswordreq(opener: Opener, wire: Uint8Array): Passwordreq {
   return decodePasswordreqBody(opener.open(AuthPass, wire, PASSREQBODYLEN));
+}
+
+// ---- Userreq body: op(1) name(64) password(512) = 577; sealed 605 (AuthUser, §7.6) ----------------------
+
+/** What an administrator asks of the AS for another user: a new key from `password`, or no key at all. */
+export type UserOp = 'set' | 'remove';
+const USER_OPS: readonly UserOp[] = ['set', 'remove'];
+
+export interface Userreq {
+  op: UserOp;
+  name: Uint8Array;
+  /** the new password for `set`; empty for `remove` */
+  password: Uint8Array;
+}
+
+export function encodeUserreqBody(ur: Userreq): Uint8Array {
+  const e = ERR.userreq;
+  const buf = new Uint8Array(USERREQBODYLEN);
+  buf[0] = USER_OPS.indexOf(ur.op) + 1;
+  if (buf[0] === 0 || (ur.op === 'remove') !== (ur.password.length === 0)) throw new AuthError(e);
+  putText(buf, 1, ANAMELEN, ur.name, 1, e);
+  putText(buf, 1 + ANAMELEN, PASSWDLEN, ur.password, 0, e);
+  return buf;
+}
+
+export function decodeUserreqBody(buf: Uint8Array): Userreq {
+  const e = ERR.userreq;
+  if (buf.length !== USERREQBODYLEN) throw new AuthError(e);
+  const op = USER_OPS[buf[0]! - 1];
+  if (op === undefined) throw new AuthError(e);
+  const name = getText(buf, 1, ANAMELEN, 1, e);
+  const password = getText(buf, 1 + ANAMELEN, PASSWDLEN, 0, e);
+  // a key is set from a password, and a removal carries none: anything else is malformed
+  if ((op === 'remove') !== (password.length === 0)) throw new AuthError(e);
+  return { op, name, password };
+}
+
+/** Userreqs, like Passwordreqs, go through a Sealer and an Opener: one conversation may carry several. */
+export function sealUserreq(sealer: Sealer, ur: Userreq): Uint8Array {
+  return sealer.seal(AuthUser, encodeUserreqBody(ur));
+}
+
+export function openUserreq(opener: Opener, wire: Uint8Array): Userreq {
+  return decodeUserreqBody(opener.open(AuthUser, wire, USERREQBODYLEN));
 }
 
 // ---- AuthNUT request: Ticketreq(273, type AuthNUT) ‖ password(512) = 785, local socket only ---------------

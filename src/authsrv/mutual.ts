@@ -1,16 +1,17 @@
 // The two ends of a dp9r1 conversation that go through a server: p9any (§6), mutual authentication (§7.2) with
-// the Finished tags of a NUT `AUTH` exchange (§7.5), and the password-change client (§7.3). Pure state
-// machines over whole messages: the NUT server (src/nut/auth-command.ts) and the CLI (src/cli/auth-client.ts)
-// carry the bytes. Each object is single use; any misstep throws AuthError and the object is spent.
+// the Finished tags of a NUT `AUTH` exchange (§7.5), the password-change client (§7.3) and the user-administration
+// client (§7.6). Pure state machines over whole messages: the NUT server (src/nut/auth-command.ts) and the CLI
+// (src/cli/auth-client.ts) carry the bytes. Each object is single use; any misstep throws AuthError and the object is spent.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
-  AUTHENTLEN, AuthAc, AuthAs, AuthErr, AuthOK, AuthPAK, AuthPass, AuthTc, AuthTp, AuthTreq, AuthTs, CHALLEN, CONFIRMLEN,
+  AUTHENTLEN, AuthAc, AuthAs, AuthErr, AuthOK, AuthPAK, AuthPass, AuthTc, AuthTp, AuthTreq, AuthTs, AuthUser, CHALLEN, CONFIRMLEN,
   DOMLEN, ERRREPLYLEN, NONCELEN, PAKYLEN, PROTO, TICKETLEN, TICKREQLEN,
 } from './constants.ts';
 import { Sealer } from './envelope.ts';
 import { AuthError, ERR } from './errors.ts';
 import {
   decodeReplyHead, decodeTicketreq, encodeTicketreq, openAuthenticator, openTicket, sealAuthenticator, sealPasswordreq,
+  sealUserreq, type Userreq,
 } from './messages.ts';
 import { PakState, confirmationMatches, type PakResult } from './pak.ts';
 import { finishedTag, p9anyBinding, passwordKey, sessionSecret } from './keys.ts';
@@ -267,7 +268,59 @@ export class ClientAuth {
   }
 }
 
-// ---- password change (walnut passwd) -----------------------------------------------------------------------
+// ---- the AS conversations under one's own password: password change (§7.3), user administration (§7.6) ---
+
+/**
+ * PAK with one's own key (no server named), then a Tp that carries Kn: the common start of a password change
+ * (AuthPass) and of user administration (AuthUser). What follows are envelopes under Kn that only the AS opens.
+ */
+class OwnKeyConversation {
+  readonly #user: Uint8Array;
+  readonly #password: Uint8Array;
+  readonly #type: typeof AuthPass | typeof AuthUser;
+  readonly #random: Random;
+  #dom: Uint8Array | undefined;
+  #tr: Uint8Array | undefined;
+  #pak: PakState | undefined;
+  #paked: PakResult | undefined;
+  sealer: Sealer | undefined;
+
+  constructor(user: Uint8Array, password: Uint8Array, type: typeof AuthPass | typeof AuthUser, random: Random | undefined) {
+    this.#user = user;
+    this.#password = password;
+    this.#type = type;
+    this.#random = random ?? defaultRandom;
+  }
+
+  /** The domain (from p9any) in; TR{AuthPAK, -, DN, CHc, IDc, IDc} ‖ YAc out. */
+  async request(dom: string): Promise<Uint8Array> {
+    this.#dom = latin1(dom);
+    const key = await passwordKey(this.#password, this.#dom, this.#user);
+    this.#pak = new PakState('client', { key, dom: this.#dom, id: this.#user }, this.#random);
+    this.#tr = encodeTicketreq({ type: AuthPAK, authid: new Uint8Array(0), authdom: this.#dom, chal: this.#random(CHALLEN), hostid: this.#user, uid: this.#user });
+    return concat(this.#tr, this.#pak.y);
+  }
+
+  /** AuthOK ‖ YBc ‖ cBc in; cAc ‖ TR{AuthPass or AuthUser} out. A wrong password fails here. */
+  confirm(reply: Uint8Array): Uint8Array {
+    const body = asReply(reply, 1 + 2 * PAKYLEN);
+    this.#paked = this.#pak!.finish(body.subarray(0, PAKYLEN));
+    if (!confirmationMatches(this.#paked.confirmAS, body.subarray(PAKYLEN))) throw new AuthError(ERR.pak);
+    const next = Uint8Array.from(this.#tr!);
+    next[0] = this.#type;
+    return concat(this.#paked.confirmClient, next);
+  }
+
+  /** AuthOK ‖ Tp in: Kn, as the sealer of what follows. */
+  open(reply: Uint8Array): Sealer {
+    const body = asReply(reply, 1 + TICKETLEN);
+    const tp = openTicket(this.#paked!.key, AuthTp, body, this.#dom!);
+    const tr = decodeTicketreq(this.#tr!);
+    if (!equalBytes(tp.chal, tr.chal) || !equalBytes(tp.suid, this.#user)) throw new AuthError(ERR.ticket);
+    this.sealer = new Sealer(tp.key, this.#dom!);
+    return this.sealer;
+  }
+}
 
 export interface PasswdOptions {
   user: Uint8Array;
@@ -276,53 +329,72 @@ export interface PasswdOptions {
   random?: Random;
 }
 
+/** walnut passwd, walnut claim: §7.3. */
 export class PasswdClient {
   readonly #o: PasswdOptions;
-  readonly #random: Random;
-  #dom: Uint8Array | undefined;
-  #tr: Uint8Array | undefined;
-  #pak: PakState | undefined;
-  #paked: PakResult | undefined;
-  #sealer: Sealer | undefined;
+  readonly #c: OwnKeyConversation;
 
   constructor(o: PasswdOptions) {
     this.#o = o;
-    this.#random = o.random ?? defaultRandom;
+    this.#c = new OwnKeyConversation(o.user, o.oldPassword, AuthPass, o.random);
   }
 
-  /** The domain (from p9any) in; TR{AuthPAK, -, DN, CHc, IDc, IDc} ‖ YAc out. */
-  async request(dom: string): Promise<Uint8Array> {
-    this.#dom = latin1(dom);
-    const key = await passwordKey(this.#o.oldPassword, this.#dom, this.#o.user);
-    this.#pak = new PakState('client', { key, dom: this.#dom, id: this.#o.user }, this.#random);
-    this.#tr = encodeTicketreq({ type: AuthPAK, authid: new Uint8Array(0), authdom: this.#dom, chal: this.#random(CHALLEN), hostid: this.#o.user, uid: this.#o.user });
-    return concat(this.#tr, this.#pak.y);
+  request(dom: string): Promise<Uint8Array> {
+    return this.#c.request(dom);
   }
 
-  /** AuthOK ‖ YBc ‖ cBc in; cAc ‖ TR{AuthPass} out. A wrong old password fails here. */
   confirm(reply: Uint8Array): Uint8Array {
-    const body = asReply(reply, 1 + 2 * PAKYLEN);
-    this.#paked = this.#pak!.finish(body.subarray(0, PAKYLEN));
-    if (!confirmationMatches(this.#paked.confirmAS, body.subarray(PAKYLEN))) throw new AuthError(ERR.pak);
-    const pass = Uint8Array.from(this.#tr!);
-    pass[0] = AuthPass;
-    return concat(this.#paked.confirmClient, pass);
+    return this.#c.confirm(reply);
   }
 
   /** AuthOK ‖ Tp in; the sealed Passwordreq out. Call again (with the next new password) after a refusal. */
   passwordRequest(reply: Uint8Array | undefined, newPassword = this.#o.newPassword): Uint8Array {
-    if (reply !== undefined) {
-      const body = asReply(reply, 1 + TICKETLEN);
-      const tp = openTicket(this.#paked!.key, AuthTp, body, this.#dom!);
-      const tr = decodeTicketreq(this.#tr!);
-      if (!equalBytes(tp.chal, tr.chal) || !equalBytes(tp.suid, this.#o.user)) throw new AuthError(ERR.ticket);
-      this.#sealer = new Sealer(tp.key, this.#dom!);
-    }
-    if (this.#sealer === undefined) throw new AuthError(ERR.reply);
-    return sealPasswordreq(this.#sealer, { old: this.#o.oldPassword, new: newPassword, changesecret: false, secret: new Uint8Array(32) });
+    const sealer = reply !== undefined ? this.#c.open(reply) : this.#c.sealer;
+    if (sealer === undefined) throw new AuthError(ERR.reply);
+    return sealPasswordreq(sealer, { old: this.#o.oldPassword, new: newPassword, changesecret: false, secret: new Uint8Array(32) });
   }
 
   /** AuthOK (changed) or the AuthErr text thrown (e.g. a rule the new password breaks). */
+  done(reply: Uint8Array): void {
+    asReply(reply, 1);
+  }
+}
+
+export interface UserAdminOptions {
+  /** the administrator and their password */
+  admin: Uint8Array;
+  password: Uint8Array;
+  random?: Random;
+}
+
+/** An administrator's conversation with the AS about other users' keys (§7.6): request, confirm, open, then a
+ *  Userreq per change, each answered by AuthOK or an AuthErr text (`done`). */
+export class UserAdminClient {
+  readonly #c: OwnKeyConversation;
+
+  constructor(o: UserAdminOptions) {
+    this.#c = new OwnKeyConversation(o.admin, o.password, AuthUser, o.random);
+  }
+
+  request(dom: string): Promise<Uint8Array> {
+    return this.#c.request(dom);
+  }
+
+  confirm(reply: Uint8Array): Uint8Array {
+    return this.#c.confirm(reply);
+  }
+
+  /** AuthOK ‖ Tp in (refused with "not an administrator" for anyone else). */
+  open(reply: Uint8Array): void {
+    this.#c.open(reply);
+  }
+
+  /** One change, sealed under Kn. */
+  userRequest(ur: Userreq): Uint8Array {
+    if (this.#c.sealer === undefined) throw new AuthError(ERR.reply);
+    return sealUserreq(this.#c.sealer, ur);
+  }
+
   done(reply: Uint8Array): void {
     asReply(reply, 1);
   }

@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { AddressList, canonicalAddress, guesserKey } from '../auth/address.ts';
 import { passwordProblem, showBytes } from '../auth/bytes.ts';
+import { OWNER } from '../auth/owner.ts';
 import { logger } from '../util/log.ts';
 import { Conversation, type AsDeps } from './conversation.ts';
 import { AuthError } from './errors.ts';
@@ -141,6 +142,15 @@ export class AuthService implements AdminTarget {
         return undefined;
       },
       ...(o.setup ? { setup: o.setup } : {}),
+      users: {
+        // the owner alone administers (src/auth/owner.ts); issue 16's web roles may add more
+        mayAdminister: (n) => OWNER.equals(n),
+        setKey: (n, k) => {
+          store.setUserKey(n, k);
+          store.unlock(n);
+        },
+        remove: (n) => store.removeUser(n),
+      },
       derive: (p, n) =>
         this.#scrypt.run(
           () => passwordKey(p, this.#dom, n),

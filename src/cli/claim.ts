@@ -102,7 +102,7 @@ export async function runClaim(args: ClaimArgs, io: CliIo = processIo()): Promis
 Next:
   walnut auth ping --server ${host}:${port} --user admin     (log in with a ticket)
   on the unit: walnut ca export > walnut-ca.pem               (the CA for upsmon to pin: CERTVERIFY 1)
-  on the unit: walnut user add NAS --upsmon secondary         (a user for each NAS's upsmon)
+  walnut user add NAS --upsmon secondary --server ${host}:${port}   (a user for each NAS's upsmon)
 `);
   return EXIT.ok;
 }

@@ -162,15 +162,20 @@ test('user names keep spaces, quotes, # and non-ASCII characters, and -- lets a 
   assert.equal(b.command === 'user' ? b.name : undefined, '-dash');
 });
 
-test('user list, remove, enable and disable take only --data and --config', () => {
+test('user list, enable and disable take only --data and --config; remove and grant read a password only with --server', () => {
   assert.deepEqual(parseArgs(['user', 'list', '--data=/d']), { command: 'user', action: 'list', data: '/d', passwordStdin: false });
   for (const action of ['remove', 'enable', 'disable']) {
     assert.deepEqual(parseArgs(['user', action, 'bob']), { command: 'user', action, name: 'bob', passwordStdin: false });
     usageError(['user', action, 'bob', '--upsmon', 'primary'], `user ${action}: unknown option "--upsmon"`);
   }
+  for (const action of ['enable', 'disable']) usageError(['user', action, 'bob', '--server', 'ups'], `user ${action}: unknown option "--server"`);
+  usageError(['user', 'remove', 'bob', '--password-stdin'], 'user remove: --password-stdin needs --server (on the unit, remove asks for no password)');
+  assert.deepEqual(parseArgs(['user', 'remove', 'bob', '--password-stdin', '--server', 'ups:4000']),
+    { command: 'user', action: 'remove', name: 'bob', passwordStdin: true, server: { host: 'ups', port: 4000 } });
   usageError(['user', 'list', 'bob'], 'user list: unexpected argument "bob"');
   usageError(['user', 'passwd', 'bob', '--actions', 'SET'], 'user passwd: unknown option "--actions"');
-  usageError(['user', 'grant', 'bob', '--password-stdin', '--upsmon', 'primary'], 'user grant: unknown option "--password-stdin"');
+  usageError(['user', 'grant', 'bob', '--password-stdin', '--upsmon', 'primary'], 'user grant: --password-stdin needs --server (on the unit, grant asks for no password)');
+  usageError(['user', 'add', 'bob', '--server', 'ups', '--data', '/d'], 'user add: --server changes a unit on the network; --config and --data name a local one');
 });
 
 test('a password is never taken from the command line', () => {

@@ -4,7 +4,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { CliError } from './command.ts';
 import { AuthError } from '../authsrv/errors.ts';
-import { ClientAuth, PasswdClient, choiceFor, chooseFromOffer } from '../authsrv/mutual.ts';
+import { ClientAuth, PasswdClient, UserAdminClient, choiceFor, chooseFromOffer } from '../authsrv/mutual.ts';
+import type { Userreq } from '../authsrv/messages.ts';
 import { CHUNK } from '../nut/auth-command.ts';
 import { quote } from '../nut/encode.ts';
 import { tokenizeLine } from '../nut/tokenizer.ts';
@@ -211,4 +212,32 @@ export async function changePassword(c: NutLineClient, user: Uint8Array, oldPass
   const r2 = await exchange(c, 'AS', p.confirm(r1), 'AS');
   const r3 = await exchange(c, 'AS', p.passwordRequest(r2), 'AS');
   p.done(r3);
+}
+
+/** An administrator's open AuthUser conversation (docs/auth-protocol.md §7.6) through the server's `AUTH AS`
+ *  relay: each change's password travels sealed under Kn to the AS, which alone opens it. */
+export class RelayedUserAdmin {
+  readonly #c: NutLineClient;
+  readonly #client: UserAdminClient;
+
+  private constructor(c: NutLineClient, client: UserAdminClient) {
+    this.#c = c;
+    this.#client = client;
+  }
+
+  /** p9any for the domain, then the administrator's PAK and the Tp; a wrong password or a non-administrator
+   *  fails here (AuthError), before any change is sent. */
+  static async open(c: NutLineClient, admin: Uint8Array, password: Uint8Array): Promise<RelayedUserAdmin> {
+    const dom = chooseFromOffer(await p9any(c));
+    await choose(c, choiceFor(dom));
+    const client = new UserAdminClient({ admin, password });
+    const r1 = await exchange(c, 'AS', await client.request(dom), 'AS');
+    client.open(await exchange(c, 'AS', client.confirm(r1), 'AS'));
+    return new RelayedUserAdmin(c, client);
+  }
+
+  /** One change; the AS's refusal (a password rule, say) is thrown as AuthError with its text. */
+  async request(ur: Userreq): Promise<void> {
+    this.#client.done(await exchange(this.#c, 'AS', this.#client.userRequest(ur), 'AS'));
+  }
 }

@@ -16,6 +16,9 @@ import { describeRoles, noRoles, parseAction, parseInstcmd, parseUpsmon, type Ac
 import { adminRequest } from '../authsrv/admin-client.ts';
 import type { AdminRequest } from '../authsrv/admin.ts';
 import { migrateConfigUsers } from '../auth/config-migration.ts';
+import { parseServerAddress } from './auth-client.ts';
+import { runRemoteUser, type RemoteAction } from './user-remote.ts';
+import type { HostPort } from '../util/host-port.ts';
 
 export type UserAction = 'add' | 'list' | 'remove' | 'passwd' | 'grant' | 'enable' | 'disable';
 const USER_ACTIONS: readonly UserAction[] = ['add', 'list', 'remove', 'passwd', 'grant', 'enable', 'disable'];
@@ -34,19 +37,22 @@ export interface UserArgs {
   instcmds?: string[] | null;
   /** read the password from the first line of stdin instead of asking on the terminal */
   passwordStdin: boolean;
+  /** change the users of a walnut on the network, as its owner (src/cli/user-remote.ts) */
+  server?: HostPort;
 }
 
 const UPSMON: OptionSpec = { flag: '--upsmon', value: 'ROLE', help: 'primary (LOGIN, PRIMARY, FSD), secondary (LOGIN), or none' };
 const ACTIONS: OptionSpec = { flag: '--actions', value: 'LIST', help: 'SET,FSD (upsd.users actions), or none' };
 const INSTCMDS: OptionSpec = { flag: '--instcmds', value: 'LIST', help: 'ALL or a comma-separated list of instant commands, or none' };
-const PASSWORD_STDIN: OptionSpec = { flag: '--password-stdin', help: 'read the password from the first line of stdin (else it is asked twice on the terminal)' };
+const PASSWORD_STDIN: OptionSpec = { flag: '--password-stdin', help: "read the password from the first line of stdin (else it is asked twice on the terminal); with --server, admin's password first" };
+const SERVER: OptionSpec = { flag: '--server', value: 'HOST[:PORT]', help: "change the users of the walnut at HOST as its owner admin, from any computer (ticket login in TLS; no password reaches its NUT server)" };
 /** options each user action takes, beside --data and --config */
 const USER_OPTIONS: Record<UserAction, readonly OptionSpec[]> = {
-  add: [UPSMON, ACTIONS, INSTCMDS, PASSWORD_STDIN],
+  add: [UPSMON, ACTIONS, INSTCMDS, PASSWORD_STDIN, SERVER],
   list: [],
-  remove: [],
-  passwd: [PASSWORD_STDIN],
-  grant: [UPSMON, ACTIONS, INSTCMDS],
+  remove: [PASSWORD_STDIN, SERVER],
+  passwd: [PASSWORD_STDIN, SERVER],
+  grant: [UPSMON, ACTIONS, INSTCMDS, PASSWORD_STDIN, SERVER],
   enable: [],
   disable: [],
 };
@@ -99,6 +105,14 @@ export function parseUserArgs(argv: readonly string[]): UserArgs {
   if (action === 'grant' && upsmon === undefined && actions === undefined && instcmds === undefined) {
     throw new UsageError(`${where}: give --upsmon, --actions or --instcmds (each replaces that kind of role; none clears it)`);
   }
+  const server = o.values.get('--server');
+  if (server !== undefined) {
+    if (out.config !== undefined || out.data !== undefined) throw new UsageError(`${where}: --server changes a unit on the network; --config and --data name a local one`);
+    out.server = parseServerAddress(where, server);
+  } else if (out.passwordStdin && (action === 'grant' || action === 'remove')) {
+    // on the unit itself these read no password at all; over the network they read the administrator's
+    throw new UsageError(`${where}: --password-stdin needs --server (on the unit, ${action} asks for no password)`);
+  }
   return out;
 }
 
@@ -143,7 +157,21 @@ async function ask(admin: net.Socket, req: AdminRequest): Promise<void> {
   if (!reply.ok) throw new CliError(`the authentication server refused: ${reply.error}`);
 }
 
+/** The roles text a remote change sends (src/auth/role-text.ts): add names every kind, grant only those given. */
+function rolesText(args: UserArgs): string {
+  if (args.action === 'add') return describeRoles(rolesFromArgs(args));
+  const parts: string[] = [];
+  if (args.upsmon !== undefined) parts.push(`upsmon=${args.upsmon ?? 'none'}`);
+  if (args.actions !== undefined) parts.push(`actions=${args.actions === null ? 'none' : args.actions.map((a) => a.toUpperCase()).join(',')}`);
+  if (args.instcmds !== undefined) parts.push(`instcmds=${args.instcmds === null ? 'none' : args.instcmds.map((c) => (c === 'all' ? 'ALL' : c)).join(',')}`);
+  return parts.join(' ');
+}
+
 export async function runUser(args: UserArgs, io: CliIo = processIo()): Promise<number> {
+  if (args.server) {
+    const action = args.action as RemoteAction; // the parser offers --server to these actions only
+    return runRemoteUser({ action, name: args.name!, server: args.server, roles: rolesText(args), passwordStdin: args.passwordStdin }, io);
+  }
   const needsAs = args.action === 'add' || args.action === 'passwd' || args.action === 'remove';
   const admin = needsAs ? await adminSocketFor(args) : undefined;
   // list: which users have a password at the AS, when it answers at once (a list must work without it)
@@ -245,10 +273,11 @@ export const userCommand: Command = {
   name: 'user',
   summary: 'NUT users: names, roles and passwords on the data folder serve uses (changes apply at once)',
   usage: [
-    'user add NAME [--upsmon primary|secondary] [--actions SET,FSD] [--instcmds ALL|CMD,CMD] [--password-stdin]',
-    'user passwd NAME [--password-stdin]',
-    'user grant NAME [--upsmon primary|secondary|none] [--actions SET,FSD|none] [--instcmds ALL|CMD,..|none]',
-    'user list | remove NAME | disable NAME | enable NAME',
+    'user add NAME [--upsmon primary|secondary] [--actions SET,FSD] [--instcmds ALL|CMD,CMD] [--password-stdin] [--server HOST]',
+    'user passwd NAME [--password-stdin] [--server HOST[:PORT]]',
+    'user grant NAME [--upsmon primary|secondary|none] [--actions SET,FSD|none] [--instcmds ALL|CMD,..|none] [--server HOST]',
+    'user remove NAME [--server HOST[:PORT]]',
+    'user list | disable NAME | enable NAME',
   ],
   details: `Actions:
   add                  create a user; NUT roles as in upsd.users
@@ -259,7 +288,13 @@ export const userCommand: Command = {
                        delete a user, or stop/allow its logins while keeping it
 
 Options:
-${optionsHelp([...DATA_FOLDER_OPTIONS, UPSMON, ACTIONS, INSTCMDS, PASSWORD_STDIN])}
+${optionsHelp([...DATA_FOLDER_OPTIONS, UPSMON, ACTIONS, INSTCMDS, PASSWORD_STDIN, SERVER])}
+
+Without --server the command changes the data folder on this machine (root, beside walnut serve). With
+--server it asks for admin's password and changes the unit at HOST (default port 3493) over two TLS
+connections authenticated by the unit's AS: the NUT server learns names and roles, and the passwords go sealed
+to the AS only (docs/auth-protocol.md section 7.6). Remote passwords follow the AS's password-change rules
+(8 bytes at least, not the user name).
 
 Passwords are never taken from the command line. Names (at most 64 bytes) and passwords (1 to 512 bytes, a NUT
 word) are byte strings: spaces, quotes, # and non-ASCII characters are kept exactly. add, passwd and remove

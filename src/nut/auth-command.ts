@@ -9,6 +9,7 @@
 // Every failure is ERR ACCESS-DENIED and ends the exchange; the reason goes to the log only.
 import { AuthError } from '../authsrv/errors.ts';
 import type { ServerAuth } from '../authsrv/mutual.ts';
+import { authUserCommand, type UserDirectory } from './auth-user-command.ts';
 import { quote } from './encode.ts';
 import { NutError } from './errors.ts';
 import type { Reply } from './reply.ts';
@@ -74,7 +75,8 @@ function decode(tickets: TicketService, session: Session, word: string | undefin
 }
 
 /**
- * `AUTH P9ANY | CHOOSE choice | MORE b64 | START b64 | AS b64 | FINISH b64 | CONFIRM b64`.
+ * `AUTH P9ANY | CHOOSE choice | MORE b64 | START b64 | AS b64 | FINISH b64 | CONFIRM b64`, and `AUTH USER …`
+ * (auth-user-command.ts) once a ticket login is done.
  * `report` tells the server's audit what happened at the end of an exchange.
  */
 export function authCommand(
@@ -82,8 +84,10 @@ export function authCommand(
   session: Session,
   words: readonly string[],
   report: (o: AuthOutcome) => void,
+  users?: UserDirectory,
 ): Reply | Promise<Reply> {
   if (!tickets) throw new NutError('FEATURE-NOT-CONFIGURED');
+  if (words[1]?.toUpperCase() === 'USER') return authUserCommand(users, session, words);
   if (words.length < 2 || words.length > 3) throw new NutError('INVALID-ARGUMENT');
   const sub = words[1]!.toUpperCase();
   const arg = words[2];

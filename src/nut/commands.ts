@@ -419,7 +419,7 @@ const HANDLERS = new Map<string, Handler>([
   ['LIST', list],
   ['SET', set],
   ['INSTCMD', instcmd],
-  ['AUTH', (ctx, session, words) => authCommand(ctx.tickets, session, words, (o) => ctx.audit({ ...o, session }))],
+  ['AUTH', (ctx, session, words) => authCommand(ctx.tickets, session, words, (o) => ctx.audit({ ...o, session }), ctx.users)],
 ]);
 
 /** Answers one request line. Throws NutError for protocol errors (the caller sends `err.wire`). */

@@ -3,6 +3,7 @@
 // helpers and server.ts share them without importing one another.
 import type { UpsModel } from '../ups/model.ts';
 import type { TicketService } from './auth-command.ts';
+import type { UserDirectory } from './auth-user-command.ts';
 import type { Reply } from './reply.ts';
 import type { Authorizer } from '../auth/rights.ts';
 import type { Session } from './session.ts';
@@ -46,6 +47,8 @@ export interface CommandContext {
   readonly transport?: TransportPolicy | undefined;
   /** NUT AUTH with tickets; unset: AUTH answers FEATURE-NOT-CONFIGURED */
   readonly tickets?: TicketService | undefined;
+  /** NUT `AUTH USER` for a ticket-authenticated administrator; unset: FEATURE-NOT-CONFIGURED */
+  readonly users?: UserDirectory | undefined;
   audit(event: AuditEvent): void;
 }
 
