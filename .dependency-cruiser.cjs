@@ -31,7 +31,7 @@ const LAYERS = {
   // the web server (HTTPS, ws, the JSON API, /metrics, history): beside nut, over the same model and auth
   web: ['ups', 'auth', 'authsrv', 'storage', 'tls', 'mdns', 'util'],
   // the setup page's own code, bundled for the browser: the pure client halves of authsrv and the model's words
-  page: ['authsrv', 'auth', 'ups', 'util'],
+  page: ['authsrv', 'auth', 'factory', 'ups', 'util'],
 };
 /** The layers above: config composes every section, the composition root builds the appliance, cli runs
  *  commands, main dispatches. Each may import every folder of LAYERS. */

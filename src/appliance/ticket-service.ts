@@ -8,7 +8,6 @@ import type { Session } from '../nut/session.ts';
 /** NUT AUTH through the local AS client: one relayed conversation per NUT session. */
 export function ticketService(client: LocalAuthClient): TicketService {
   const ids = new WeakMap<Session, number>();
-  let next = 1;
   return {
     serverAuth: () => {
       const server = client.serverAuth();
@@ -18,7 +17,7 @@ export function ticketService(client: LocalAuthClient): TicketService {
     relay: (session, request) => {
       let id = ids.get(session);
       if (id === undefined) {
-        id = next++ >>> 0;
+        id = client.newConversation();
         ids.set(session, id);
       }
       // the address as the lockout keys it everywhere else (an IPv4-mapped IPv6 address is its IPv4 address)

@@ -7,6 +7,7 @@
 //     'N' AuthNUT   source(64, NUL-padded text) ‖ AuthNUT request(785) ‖ YAs(32)
 //     'R' relay     conversation(u32 BE) ‖ source(64) ‖ one whole request of that relayed conversation
 //     'E' end       conversation(u32 BE): the relayed conversation is over
+//     'S' status    nothing: the reply is one byte, the claim state (SETUP_STATE_*) the web page opens with
 //   reply payload: the AS's reply bytes, answered under the request's id ('E' gets an empty reply)
 //   admin.sock: the payload is UTF-8 JSON both ways (admin.ts)
 //
@@ -20,6 +21,11 @@ export const SOURCELEN = 64;
 export const KIND_NUT = 0x4e; // 'N'
 export const KIND_RELAY = 0x52; // 'R'
 export const KIND_END = 0x45; // 'E'
+export const KIND_STATUS = 0x53; // 'S'
+
+/** The 'S' reply: whether the unit still takes its label code (docs/auth-protocol.md §13). */
+export const SETUP_STATE = { none: 0, claimed: 1, open: 2, closed: 3 } as const;
+export type SetupStateName = keyof typeof SETUP_STATE;
 
 export class FrameError extends Error {
   constructor(message: string) {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { AuthNUT, AuthOK, PAKYLEN, TICKETLEN, AuthTs, AuthAc } from './constants.ts';
 import { AuthError } from './errors.ts';
-import { KIND_END, KIND_NUT, KIND_RELAY, encodeSource, frame, readFrames } from './frames.ts';
+import { KIND_END, KIND_NUT, KIND_RELAY, KIND_STATUS, SETUP_STATE, encodeSource, frame, readFrames, type SetupStateName } from './frames.ts';
 import { encodeNutreq, openAuthenticator, openTicket } from './messages.ts';
 import { PakState } from './pak.ts';
 import { ServerAuth } from './mutual.ts';
@@ -174,6 +174,24 @@ export class LocalAuthClient {
       }
       throw err;
     }
+  }
+
+  /** The claim state: 'open' while the label code works, 'claimed' once the owner took the unit over. */
+  async setupState(): Promise<SetupStateName> {
+    const reply = await this.#request(Buffer.of(KIND_STATUS));
+    const name = (Object.keys(SETUP_STATE) as SetupStateName[]).find((k) => reply.length === 1 && SETUP_STATE[k] === reply[0]);
+    if (!name) throw new Error('the authentication server did not say whether the unit is claimed');
+    return name;
+  }
+
+  #nextConversation = 1;
+
+  /** A relayed-conversation number no other user of this client holds (the NUT server's AUTH and the web page
+   *  relay through the same socket, and the AS keys conversations by this number alone). */
+  newConversation(): number {
+    const id = this.#nextConversation;
+    this.#nextConversation = (this.#nextConversation % 0xffff_ffff) + 1;
+    return id;
   }
 
   /** One request of relayed conversation `conv`; the AS's reply (empty: refused). */

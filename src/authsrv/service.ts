@@ -13,7 +13,7 @@ import { OWNER } from '../auth/owner.ts';
 import { logger } from '../util/log.ts';
 import { Conversation, type AsDeps } from './conversation.ts';
 import { AuthError } from './errors.ts';
-import { KIND_END, KIND_NUT, KIND_RELAY, MAX_ADMIN_FRAME, MAX_FRAME, SOURCELEN, decodeSource, frame, readFrames } from './frames.ts';
+import { KIND_END, KIND_NUT, KIND_RELAY, KIND_STATUS, SETUP_STATE, MAX_ADMIN_FRAME, MAX_FRAME, SOURCELEN, decodeSource, frame, readFrames } from './frames.ts';
 import { mayspeakfor, parseSpeaksFor, formatSpeaksFor, type SpeaksForDb } from './speaksfor.ts';
 import { passwordKey } from './keys.ts';
 import type { KeyStore } from './keystore.ts';
@@ -373,6 +373,11 @@ export class AuthService implements AdminTarget {
             relays.delete(convId);
             answer(f.id, Buffer.alloc(0));
           });
+        } else if (kind === KIND_STATUS && f.payload.length === 1) {
+          // what the web page needs to offer the claim or a login; nothing secret (a LAN scan learns the same)
+          const setup = this.setup;
+          const state = !setup ? SETUP_STATE.none : setup.isClaimed ? SETUP_STATE.claimed : setup.isOpen ? SETUP_STATE.open : SETUP_STATE.closed;
+          answer(f.id, Buffer.of(state));
         } else {
           answer(f.id, Buffer.alloc(0)); // not understood: an empty reply, the caller treats it as refused
         }

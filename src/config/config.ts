@@ -15,6 +15,7 @@ import { MDNS_BOUNDS } from '../mdns/bounds.ts';
 import { NUT_BOUNDS } from '../nut/bounds.ts';
 import { SHUTDOWN_BOUNDS } from '../shutdown/bounds.ts';
 import { TLS_BOUNDS } from '../tls/bounds.ts';
+import { WEB_BOUNDS } from '../web/bounds.ts';
 import type { UserConfig } from '../auth/config-migration.ts';
 import type { MdnsConfig } from '../mdns/announce.ts';
 
@@ -148,6 +149,34 @@ export interface SetupConfig {
   triggerFile?: string;
 }
 
+/** The web setup page (issue 15): HTTPS with the unit's TLS identity, its live channel over ws, /metrics. */
+export interface WebConfig {
+  enabled: boolean;
+  /** HTTPS listeners as HOST:PORT. 8443 needs no privilege (`make run`); the images' config says *:443 */
+  listen: string[];
+  /** plain-HTTP listeners that only redirect to HTTPS (the images: *:80); none by default */
+  redirectListen: string[];
+  /** a session unused this long ends (NMC3 logs out after minutes; 30 min keeps a dashboard tab useful) */
+  sessionIdleSeconds: number;
+  /** ... and every session ends this long after its login, used or not (12 h: a working day) */
+  sessionMaxSeconds: number;
+  /** logged-in sessions at once; past it the oldest goes (a box has a handful of people, not thousands) */
+  maxSessions: number;
+  /** a request body larger than this is refused with 413 (the largest API input, an AS message, is 1.5 KB) */
+  maxBodyBytes: number;
+  /** request line and headers together (Node's own default is 16 KB; a page of ours needs < 2 KB) */
+  maxHeaderBytes: number;
+  /** requests per client address per minute before 429 (a dashboard makes a few; ws pushes the rest) */
+  requestsPerMinute: number;
+  /** open HTTPS connections at once (a small box: a flood must not exhaust file descriptors) */
+  maxSockets: number;
+  /** a live-channel client with more unsent bytes than this is too slow and is dropped, never waited for */
+  wsMaxBufferedBytes: number;
+  /** `Authorization: Bearer <token>` lets a Prometheus scraper read /metrics; unset: /metrics follows
+   *  tls.anonymousReads ('any' lets anyone read it, as NUT GET) */
+  metricsToken?: string;
+}
+
 export interface WalnutConfig {
   /** SQLite database, keys and state. */
   dataDir: string;
@@ -172,6 +201,7 @@ export interface WalnutConfig {
   auth: AuthConfig;
   mdns: MdnsConfig;
   setup: SetupConfig;
+  web: WebConfig;
 }
 
 export function defaultConfig(): WalnutConfig {
@@ -209,6 +239,19 @@ export function defaultConfig(): WalnutConfig {
     mdns: { enabled: true },
     // 15 minutes: time to unbox, plug in and claim; 20 failures: Matter's bound
     setup: { windowSeconds: 900, maxFailures: 20 },
+    web: {
+      enabled: true,
+      listen: ['*:8443'],
+      redirectListen: [],
+      sessionIdleSeconds: 1800,
+      sessionMaxSeconds: 43_200,
+      maxSessions: 64,
+      maxBodyBytes: 16 * 1024,
+      maxHeaderBytes: 8 * 1024,
+      requestsPerMinute: 600,
+      maxSockets: 256,
+      wsMaxBufferedBytes: 256 * 1024,
+    },
   };
 }
 
@@ -239,6 +282,7 @@ const CONFIG_BOUNDS: Schema = {
   auth: { kind: 'section', schema: AUTH_BOUNDS },
   mdns: { kind: 'section', schema: MDNS_BOUNDS },
   setup: { kind: 'section', schema: SETUP_BOUNDS },
+  web: { kind: 'section', schema: WEB_BOUNDS },
 };
 
 /** Applies a parsed config file on top of `base`. Pure: the caller reads the file. */

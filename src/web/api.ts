@@ -1,0 +1,228 @@
+// The web API (issue 15): what the page asks for, as one function from a parsed request to a reply. No sockets
+// here: src/web/server.ts reads the request (with its limits), calls `handle`, and writes the reply.
+//
+// Rules every route follows:
+// - a state-changing request (POST) must come from this origin (Origin = https://<Host>), and once logged in it
+//   must repeat the session token in X-Walnut-Token: the SameSite=Strict cookie alone is not trusted;
+// - roles are enforced here, not only hidden in the page: admin (everything), operator (device commands and
+//   settings), viewer (read only), as APC NMC3's tiers; and on top, the NUT rights of the user (an operator runs
+//   only the instant commands their NUT roles allow);
+// - errors are HttpErrors with a fixed sentence; nothing echoes the input.
+import { showBytes } from '../auth/bytes.ts';
+import type { Right } from '../auth/rights.ts';
+import { describeCommand, describeVariable } from '../ups/descriptions.ts';
+import type { UpsModel } from '../ups/model.ts';
+import { summarizeStatus } from '../ups/status-words.ts';
+import type { AuthFlows } from './auth-flows.ts';
+import { MAX_AS_REQUEST } from './auth-flows.ts';
+import { badRequest, forbidden, HttpError, notFound, unauthorized } from './errors.ts';
+import { b64, readInput } from './json-input.ts';
+import { SessionTable, sessionCookie, sessionIdFrom, type WebRole, type WebSession } from './sessions.ts';
+
+export interface ApiRequest {
+  method: string;
+  /** the path without the query */
+  path: string;
+  query: URLSearchParams;
+  host: string | undefined;
+  origin: string | undefined;
+  cookie: string | undefined;
+  token: string | undefined;
+  /** the client's address, canonical (an IPv4-mapped IPv6 address is its IPv4 address) */
+  address: string;
+  /** the parsed JSON body of a POST; undefined for GET */
+  body: unknown;
+}
+
+export interface ApiReply {
+  status: number;
+  json?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ApiDeps {
+  ups: UpsModel;
+  flows: AuthFlows;
+  sessions: SessionTable;
+  /** the claim state from the AS: 'open' while the label code works (src/authsrv/local-client.ts setupState) */
+  setupState(): Promise<string>;
+  /** the p9any offer (`v.2 dp9r1@DN`), or undefined while the AS is starting */
+  offer(): string | undefined;
+  /** the web role of a user a ticket proved; undefined: the user may not log in (disabled, or no account) */
+  roleOf(user: string): WebRole | undefined;
+  /** the user's NUT rights, as NUT AUTH sessions have them (src/auth/authorizer.ts allowedUser) */
+  allowed(user: string, right: Right, address: string): Promise<boolean>;
+  events: { recent(limit: number): { at: number; kind: string; source: string | null; detail: string | null }[]; record(kind: string, source?: string, detail?: string): void };
+}
+
+const FLOW = { kind: 'string', max: 32, pattern: /^[A-Za-z0-9_-]{24}$/ } as const;
+const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const ROLE_RANK: Record<WebRole, number> = { viewer: 0, operator: 1, admin: 2 };
+
+export class Api {
+  readonly #d: ApiDeps;
+
+  constructor(deps: ApiDeps) {
+    this.#d = deps;
+  }
+
+  async handle(req: ApiRequest): Promise<ApiReply> {
+    try {
+      if (req.method === 'POST') this.#sameOrigin(req);
+      return await this.#route(req);
+    } catch (err) {
+      if (err instanceof HttpError) return { status: err.status, json: { error: err.code, message: err.message } };
+      throw err;
+    }
+  }
+
+  async #route(req: ApiRequest): Promise<ApiReply> {
+    const key = `${req.method} ${req.path}`;
+    switch (key) {
+      case 'GET /api/hello':
+        return this.#hello(req);
+      case 'POST /api/flows':
+        readInput(req.body, {});
+        return { status: 200, json: { flow: this.#d.flows.open(req.address) } };
+      case 'POST /api/flows/relay': {
+        const i = readInput(req.body, { flow: FLOW, data: { kind: 'bytes', max: MAX_AS_REQUEST } });
+        return { status: 200, json: { data: b64(await this.#d.flows.relay(i.flow, req.address, i.data)) } };
+      }
+      case 'POST /api/flows/start': {
+        const i = readInput(req.body, { flow: FLOW, choice: { kind: 'string', max: 80 }, chc: { kind: 'bytes', max: 16, exact: 16 } });
+        return { status: 200, json: { data: b64(this.#d.flows.start(i.flow, req.address, i.choice, i.chc)) } };
+      }
+      case 'POST /api/flows/finish': {
+        const i = readInput(req.body, { flow: FLOW, data: { kind: 'bytes', max: 512 } });
+        return { status: 200, json: { data: b64(this.#d.flows.finish(i.flow, req.address, i.data)) } };
+      }
+      case 'POST /api/flows/confirm':
+        return this.#login(req);
+      case 'POST /api/flows/end': {
+        const i = readInput(req.body, { flow: FLOW });
+        this.#d.flows.end(i.flow, req.address);
+        return { status: 204 };
+      }
+      case 'POST /api/logout': {
+        const s = this.#session(req, 'viewer');
+        this.#d.sessions.destroy(s.id);
+        this.#d.events.record('web-logout', req.address, `user ${s.user}`);
+        return { status: 204, headers: { 'Set-Cookie': sessionCookie('', 0) } };
+      }
+      case 'GET /api/ups':
+        this.#session(req, 'viewer');
+        return { status: 200, json: upsSnapshot(this.#d.ups) };
+      case 'POST /api/ups/command':
+        return this.#command(req);
+      case 'GET /api/events':
+        return this.#events(req);
+      default:
+        if (req.method !== 'GET' && req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'GET or POST only');
+        throw notFound();
+    }
+  }
+
+  /** What the page opens with: the unit, whether it can be claimed, and the session if there is one. */
+  async #hello(req: ApiRequest): Promise<ApiReply> {
+    const s = this.#d.sessions.get(sessionIdFrom(req.cookie));
+    let setup = 'unknown';
+    try {
+      setup = await this.#d.setupState();
+    } catch {
+      // the AS is starting: the page says so and asks again
+    }
+    return {
+      status: 200,
+      json: {
+        ups: this.#d.ups.name,
+        offer: this.#d.offer() ?? null,
+        setup,
+        session: s ? { user: s.user, role: s.role, token: s.token } : null,
+      },
+    };
+  }
+
+  /** The last step of a login: the ticket proved `user`; the session starts if the user may log in here. */
+  #login(req: ApiRequest): ApiReply {
+    const i = readInput(req.body, { flow: FLOW, data: { kind: 'bytes', max: 32, exact: 32 } });
+    let userBytes: Uint8Array;
+    try {
+      userBytes = this.#d.flows.confirm(i.flow, req.address, i.data);
+    } catch (err) {
+      this.#d.events.record('web-login-failed', req.address, 'the login did not complete');
+      throw err;
+    }
+    const user = Buffer.from(userBytes).toString('latin1');
+    const role = this.#d.roleOf(user);
+    if (!role) {
+      this.#d.events.record('web-login-failed', req.address, `user ${showBytes(userBytes)} may not log in here`);
+      throw forbidden('this account may not log in');
+    }
+    const s = this.#d.sessions.create(user, role);
+    this.#d.events.record('web-login', req.address, `user ${showBytes(userBytes)} (${role}) proved by a ticket`);
+    return {
+      status: 200,
+      json: { user, role, token: s.token },
+      headers: { 'Set-Cookie': sessionCookie(s.id, this.#d.sessions.cookieMaxAge(s)) },
+    };
+  }
+
+  async #command(req: ApiRequest): Promise<ApiReply> {
+    const s = this.#session(req, 'operator');
+    const i = readInput(req.body, { command: { kind: 'string', max: 64, pattern: COMMAND_NAME } });
+    const ups = this.#d.ups;
+    const name = ups.findCommand(i.command);
+    if (!name) throw badRequest('this UPS has no such command');
+    if (!(await this.#d.allowed(s.user, { kind: 'instcmd', command: name }, req.address))) throw forbidden('your account may not run this command');
+    if (!ups.control) throw new HttpError(503, 'driver-not-connected', 'the UPS is not connected');
+    try {
+      await ups.control.runCommand(name, undefined);
+    } catch (err) {
+      this.#d.events.record('web-instcmd-failed', req.address, `user ${s.user}: ${name}: ${(err as Error).message}`);
+      throw new HttpError(502, 'command-failed', 'the UPS did not accept the command');
+    }
+    this.#d.events.record('web-instcmd', req.address, `user ${s.user}: ${name}`);
+    return { status: 200, json: { command: name, result: 'SUCCESS' } };
+  }
+
+  #events(req: ApiRequest): ApiReply {
+    this.#session(req, 'viewer');
+    const limit = Number(req.query.get('limit') ?? '100');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit: 1 to 1000');
+    return { status: 200, json: this.#d.events.recent(limit) };
+  }
+
+  /** The request's session with at least `role`; a POST must also carry its token. */
+  #session(req: ApiRequest, role: WebRole): WebSession {
+    const s = this.#d.sessions.get(sessionIdFrom(req.cookie));
+    if (!s) throw unauthorized();
+    if (req.method === 'POST' && !this.#d.sessions.tokenMatches(s, req.token)) throw forbidden('missing or wrong X-Walnut-Token');
+    if (ROLE_RANK[s.role] < ROLE_RANK[role]) throw forbidden(`this needs the ${role} role`);
+    return s;
+  }
+
+  /** A POST comes from a page of this unit: Origin is https://<the Host it was sent to> (fetch always sends it). */
+  #sameOrigin(req: ApiRequest): void {
+    if (req.host === undefined || req.origin !== `https://${req.host}`) throw forbidden('cross-origin request refused');
+  }
+}
+
+/** The dashboard's and the device page's view of the UPS: every variable with its words, and the commands. */
+export function upsSnapshot(ups: UpsModel): unknown {
+  const vars = ups.variables().map((v) => ({
+    name: v.name,
+    value: ups.visibleValue(v),
+    description: describeVariable(v.name) ?? null,
+    writable: v.writable,
+    ...(v.writable ? { type: { maxLength: v.maxLength ?? null, enum: v.enumValues ?? null, ranges: v.ranges ?? null } } : {}),
+  }));
+  const status = vars.find((v) => v.name === 'ups.status')?.value;
+  return {
+    name: ups.name,
+    description: ups.description ?? null,
+    availability: ups.availability(),
+    status: summarizeStatus(status),
+    vars,
+    commands: ups.commands().map((c) => ({ name: c, description: describeCommand(c) ?? null })),
+  };
+}
