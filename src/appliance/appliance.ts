@@ -34,6 +34,7 @@ import { AuthChildError, SpawnedAuthServer, type AuthChildCommand } from './auth
 import { userDirectory } from './user-directory.ts';
 import { ticketService } from './ticket-service.ts';
 import { tlsFor } from './tls-context.ts';
+import { startWeb } from './web.ts';
 
 const log = logger('walnut');
 
@@ -108,15 +109,26 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
 
   // 3. the UPS: its model, and the device that feeds it (USB through hidraw, or a simulated fixture)
   const ups = await startUps(config, t, events);
+  // found again after being lost (the first attach is not a reconnect): walnut_usb_reconnects_total
+  const reconnects = { count: 0, lost: false };
+  ups.on('availability', (a) => {
+    if (a === 'not-connected') reconnects.lost = true;
+    else if (a === 'ok' && reconnects.lost) {
+      reconnects.lost = false;
+      reconnects.count++;
+    }
+  });
 
   // 4. TLS: the unit's identity
   let tlsOptions: NutTlsOptions | undefined;
+  let notAfter: Date | undefined;
   if (config.tls.enabled) {
     try {
       const certs = new ClientCertStore(db);
       const context = tlsFor(config);
       t.defer('certificate expiry check', context.stop);
       tlsOptions = { ...context.options, isRevoked: (serial) => certs.isRevoked(serial) };
+      notAfter = context.notAfter;
     } catch (err) {
       throw new StartError(`TLS: ${(err as Error).message}`);
     }
@@ -126,6 +138,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
 
   // 5. the NUT server and its listeners
   const n = config.nut;
+  const authFailures = { get password() { return authorizer.failedChecks; }, ticket: 0, certificate: 0, bearer: 0 };
   const server = new NutServer({
     tls: tlsOptions,
     context: {
@@ -149,6 +162,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
     },
     onConnection: (e) => events.record(e.kind, `${e.address}:${e.port}`, e.kind === 'disconnect' ? e.reason : undefined),
     onAudit: (e) => {
+      if (e.kind === 'ticket-refused') authFailures.ticket++;
       const { kind, detail } = describeAudit(e);
       if (kind === 'access-denied' || kind === 'cleartext-refused') log.warn(`${e.session.address}: access denied: ${detail}`);
       else log.info(`${e.session.address}: ${detail}`);
@@ -186,8 +200,28 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
   }
   if (options.stop?.aborted) return ports; // asked to stop while starting: nothing more to start
 
-  // 8. DNS-SD through avahi: LAN clients find walnut with no configuration; never in the way of serving
-  const announcement = await announce(config.mdns, ports[0]!, [ups.name], () => loadMdns(config.nativeCacheDir), logger('mdns'));
+  // 8. the web setup page (issue 15): HTTPS with the same identity, so it needs TLS on
+  let webPort: number | undefined;
+  if (config.web.enabled && (!tlsOptions || !notAfter)) log.warn('web.enabled but tls.enabled is false: the setup page is HTTPS only, so it is off');
+  else if (tlsOptions && notAfter) {
+    try {
+      webPort = await startWeb(config, t, {
+        ups,
+        asClient,
+        principals,
+        authorizer,
+        events,
+        nut: server,
+        tls: { secureContext: tlsOptions.secureContext, notAfter },
+        health: { usbReconnects: () => reconnects.count, authFailures },
+      });
+    } catch (err) {
+      throw new StartError(`web: cannot listen: ${(err as Error).message}`);
+    }
+  }
+
+  // 9. DNS-SD through avahi: LAN clients find walnut with no configuration; never in the way of serving
+  const announcement = await announce(config.mdns, ports[0]!, [ups.name], () => loadMdns(config.nativeCacheDir), logger('mdns'), webPort);
   // goodbyes first: browsers drop walnut before its port closes
   if (announcement) t.defer('mDNS announcement', () => announcement.stop());
   return ports;

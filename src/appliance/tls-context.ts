@@ -21,7 +21,7 @@ const AEAD_TLS12 = [
 ].join(':');
 
 /** The unit's identity as a server TLS context: TLS 1.2 minimum, AEAD only, client certificates from its CA. */
-export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; stop: () => void } {
+export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; notAfter: Date; stop: () => void } {
   const identity = loadIdentity(config.dataDir, config.tls.factory);
   if (identity.selfIssued) {
     log.info(`TLS identity self-issued by this unit's own CA (clients pin it: walnut ca export); names ${identity.names.join(', ')}`);
@@ -51,6 +51,7 @@ export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; stop: ()
       clientCertificates: config.tls.clientCertificates,
       handshakeTimeoutMs: config.tls.handshakeTimeoutSeconds * 1000,
     },
+    notAfter: identity.notAfter,
     stop: () => clearInterval(timer),
   };
 }

@@ -218,13 +218,19 @@ export class DbAuthorizer implements Authorizer {
     return this.decide(name, right, peer, target, match, true);
   }
 
+  /** wrong passwords checked so far (walnut_auth_failures_total{method="password"} in /metrics) */
+  failedChecks = 0;
+
   /** The verdict for a checked password; `fresh` when this was a new check (it counts for the throttle). */
   private decide(name: Buffer, right: Right, peer: AuthPeer, target: Target, match: boolean, fresh: boolean): boolean {
     const source = canonicalAddress(peer.address);
     const userKey = name.toString('latin1');
     if (!match) {
       const reason = target.reason ?? (target.legacy ? 'wrong password for a legacy client' : 'wrong password');
-      if (fresh) this.throttle.failure(source, userKey);
+      if (fresh) {
+        this.throttle.failure(source, userKey);
+        this.failedChecks++;
+      }
       const detail = `user ${showBytes(name)}: ${reason} (for ${describeRight(right)})`;
       log.warn(`${where(peer)}: failed login: ${detail}`);
       this.events?.record('login-failed', where(peer), detail);

@@ -193,10 +193,13 @@ export class Advertiser {
   }
 }
 
-/** The services walnut announces (issue 7): `_nut._tcp`, and `_upsd._tcp` with nut-scanner's TXT. */
-export function nutServices(name: string, port: number, upsNames: readonly string[]): ServiceSpec[] {
+/** The services walnut announces (issue 7): `_nut._tcp`, and `_upsd._tcp` with nut-scanner's TXT; with the web
+ *  page on (issue 15), `_https._tcp` with `path=/` (RFC 6763 §7 and the DNS-SD service registry's TXT key for
+ *  http/https), which browsers' and phones' service finders open directly. */
+export function nutServices(name: string, port: number, upsNames: readonly string[], webPort?: number): ServiceSpec[] {
   return [
     { type: '_nut._tcp', name, port },
     { type: '_upsd._tcp', name, port, txt: { txtvers: '1', protovers: '1.3.0', device_list: upsNames.join(';') } },
+    ...(webPort === undefined ? [] : [{ type: '_https._tcp', name, port: webPort, txt: { path: '/' } }]),
   ];
 }

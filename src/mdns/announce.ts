@@ -36,6 +36,8 @@ export async function announce(
   upsNames: readonly string[],
   load: () => Promise<MdnsModule>,
   log: Logger,
+  /** the web page's HTTPS port, announced as `_https._tcp` (issue 15); undefined: the page is off */
+  webPort?: number,
 ): Promise<Announcement | undefined> {
   if (!config.enabled) return undefined;
   let mdns: MdnsModule;
@@ -47,9 +49,9 @@ export async function announce(
   }
   const name = instanceName(config);
   const advertiser = new Advertiser(avahiRegistrar(mdns), log);
-  advertiser.publish(nutServices(name, port, upsNames));
+  advertiser.publish(nutServices(name, port, upsNames, webPort));
   return {
-    upsNames: (names) => advertiser.publish(nutServices(name, port, names)),
+    upsNames: (names) => advertiser.publish(nutServices(name, port, names, webPort)),
     stop: () => advertiser.stop(),
   };
 }

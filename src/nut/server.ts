@@ -394,6 +394,13 @@ export class NutServer {
     };
   }
 
+  /** Open connections by whether STARTTLS has completed on them (walnut_nut_clients in /metrics). */
+  clientsByTransport(): { tls: number; clear: number } {
+    let tls = 0;
+    for (const c of this.connections) if (c.session.tls) tls++;
+    return { tls, clear: this.connections.size - tls };
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }

@@ -10,6 +10,7 @@
 // - errors are HttpErrors with a fixed sentence; nothing echoes the input.
 import { showBytes } from '../auth/bytes.ts';
 import type { Right } from '../auth/rights.ts';
+import type { EventLog } from '../storage/event-log.ts';
 import { describeCommand, describeVariable } from '../ups/descriptions.ts';
 import type { UpsModel } from '../ups/model.ts';
 import { summarizeStatus } from '../ups/status-words.ts';
@@ -52,7 +53,7 @@ export interface ApiDeps {
   roleOf(user: string): WebRole | undefined;
   /** the user's NUT rights, as NUT AUTH sessions have them (src/auth/authorizer.ts allowedUser) */
   allowed(user: string, right: Right, address: string): Promise<boolean>;
-  events: { recent(limit: number): { at: number; kind: string; source: string | null; detail: string | null }[]; record(kind: string, source?: string, detail?: string): void };
+  events: Pick<EventLog, 'recent' | 'record'>;
 }
 
 const FLOW = { kind: 'string', max: 32, pattern: /^[A-Za-z0-9_-]{24}$/ } as const;

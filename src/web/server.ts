@@ -26,8 +26,8 @@ export interface WebServerOptions {
   live: LiveChannel;
   sessions: SessionTable;
   assets: AssetTable;
-  /** GET /metrics: the text, or an HttpError status when the request may not read it */
-  metrics?: (authorization: string | undefined) => { status: number; body: string };
+  /** GET /metrics (src/web/metrics.ts metricsHandler): it decides access and writes the reply itself */
+  metrics?: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   maxBodyBytes: number;
   maxHeaderBytes: number;
   requestsPerMinute: number;
@@ -146,8 +146,8 @@ export class WebServer {
       }
       if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', 'GET only');
       if (path === '/metrics' && this.#o.metrics) {
-        const m = this.#o.metrics(req.headers.authorization);
-        send(m.status, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store', ...(m.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}) }, m.body);
+        for (const [k, v] of Object.entries(base)) res.setHeader(k, v);
+        this.#o.metrics(req, res);
         return;
       }
       const asset = this.#o.assets.get(path === '/' ? '/index.html' : path);

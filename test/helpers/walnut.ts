@@ -29,6 +29,8 @@ export interface RunningWalnut {
   port: number;
   /** the AS's TCP ticket service port, once its log line is there */
   ticketPort(): Promise<number>;
+  /** the setup page's HTTPS port, once its log line is there */
+  webPort(): Promise<number>;
   host: string;
   /** `ups@127.0.0.1:PORT` */
   target(ups?: string): string;
@@ -62,6 +64,8 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
       auth: { listen: ['127.0.0.1:0'], ...(options.wrapper?.length ? { server: 'connect' } : {}), ...(options.config?.auth as object | undefined) },
       // announcing is for test/mdns.test.ts, in its own namespaces: other tests must not reach a host's avahi
       mdns: { enabled: false, ...(options.config?.mdns as object | undefined) },
+      // the setup page on a free loopback port (its default, *:8443, is one port for every test)
+      web: { listen: ['127.0.0.1:0'], ...(options.config?.web as object | undefined) },
     }),
   );
   const args = ['serve', '--config', configFile];
@@ -103,6 +107,14 @@ export async function startWalnut(options: WalnutOptions = {}): Promise<RunningW
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`no ticket service port in the log:\n${log}`);
+    },
+    webPort: async () => {
+      for (let i = 0; i < 200; i++) {
+        const m = /setup page listening on https:\/\/127\.0\.0\.1:(\d+)\//.exec(log);
+        if (m) return Number(m[1]);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no setup page port in the log:\n${log}`);
     },
     host: '127.0.0.1',
     target: (ups = 'ups') => `${ups}@127.0.0.1:${port}`,

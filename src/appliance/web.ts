@@ -1,0 +1,115 @@
+// The web setup page inside `walnut serve` (issue 15): the pieces of src/web put together over the appliance's
+// UPS model, accounts, AS client, event log and TLS identity. Only appliance.ts calls it.
+import type { SecureContext } from 'node:tls';
+import type { WalnutConfig } from '../config/config.ts';
+import { parseListen } from '../config/config.ts';
+import type { DbAuthorizer } from '../auth/authorizer.ts';
+import { OWNER } from '../auth/owner.ts';
+import type { PrincipalStore } from '../auth/principals.ts';
+import type { LocalAuthClient } from '../authsrv/local-client.ts';
+import type { NutServer } from '../nut/server.ts';
+import type { EventLog } from '../storage/event-log.ts';
+import type { UpsModel } from '../ups/model.ts';
+import { BUILD } from '../util/build-info.ts';
+import { logger } from '../util/log.ts';
+import type { Teardown } from '../util/teardown.ts';
+import { Api } from '../web/api.ts';
+import { AuthFlows } from '../web/auth-flows.ts';
+import { LiveChannel } from '../web/live.ts';
+import { metricsHandler } from '../web/metrics.ts';
+import { pageAssets } from '../web/page-assets.ts';
+import { SessionTable, type WebRole } from '../web/sessions.ts';
+import { WebServer } from '../web/server.ts';
+
+const log = logger('web');
+
+export interface WebDeps {
+  ups: UpsModel;
+  asClient: LocalAuthClient;
+  principals: PrincipalStore;
+  authorizer: DbAuthorizer;
+  events: EventLog;
+  nut: NutServer;
+  tls: { secureContext: SecureContext; notAfter: Date };
+  /** counters the appliance keeps for /metrics */
+  health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
+}
+
+/** NMC3's tiers from walnut's accounts: the owner administers; NUT rights to change the UPS make an operator;
+ *  anyone else with a password may look. A disabled account, or a name with no account, may not log in. */
+export function webRoleOf(principals: PrincipalStore, user: string): WebRole | undefined {
+  const name = Buffer.from(user, 'latin1');
+  if (name.equals(OWNER)) return 'admin';
+  const p = principals.find(name)?.principal;
+  if (!p || p.status !== 'active') return undefined;
+  return p.roles.actions.has('set') || p.roles.instcmds.size > 0 ? 'operator' : 'viewer';
+}
+
+/** Starts the web server on config.web.listen; the port of the first listener (for mDNS), or undefined when off. */
+export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): Promise<number | undefined> {
+  const w = config.web;
+  if (!w.enabled || w.listen.length === 0) return undefined;
+  const sessions = new SessionTable({ idleMs: w.sessionIdleSeconds * 1000, maxMs: w.sessionMaxSeconds * 1000, maxSessions: w.maxSessions });
+  const flows = new AuthFlows(d.asClient);
+  t.defer('web login flows', () => flows.close());
+  const live = new LiveChannel(d.ups, { maxBufferedBytes: w.wsMaxBufferedBytes });
+  t.defer('web live channel', () => live.close());
+  const api = new Api({
+    ups: d.ups,
+    flows,
+    sessions,
+    setupState: () => d.asClient.setupState(),
+    offer: () => d.asClient.serverAuth()?.offer,
+    roleOf: (user) => webRoleOf(d.principals, user),
+    allowed: async (user, right, address) => (await d.authorizer.allowedUser?.(user, right, { address })) ?? false,
+    events: d.events,
+  });
+  const server = new WebServer({
+    secureContext: d.tls.secureContext,
+    api,
+    live,
+    sessions,
+    assets: pageAssets(),
+    metrics: metricsHandler({
+      ups: d.ups,
+      health: () => ({
+        build: { version: BUILD.version, board: BUILD.board },
+        usbReconnects: d.health.usbReconnects(),
+        nutClients: d.nut.clientsByTransport(),
+        nut: d.nut.counters,
+        authFailures: d.health.authFailures,
+        certificateNotAfter: d.tls.notAfter,
+        now: Date.now(),
+      }),
+      access: () => ({ anonymousReads: config.tls.anonymousReads, token: w.metricsToken }),
+      onRefused: (r) => {
+        if (r.status === 401 && r.badCredentials) d.health.authFailures.bearer++;
+      },
+    }),
+    maxBodyBytes: w.maxBodyBytes,
+    maxHeaderBytes: w.maxHeaderBytes,
+    requestsPerMinute: w.requestsPerMinute,
+    maxSockets: w.maxSockets,
+    wsMaxBufferedBytes: w.wsMaxBufferedBytes,
+  });
+  t.defer('web server', () => server.close());
+  const sweep = setInterval(() => {
+    sessions.sweep();
+    flows.sweep();
+  }, 60_000);
+  sweep.unref();
+  t.defer('web session sweep', () => clearInterval(sweep));
+  const ports: number[] = [];
+  const shown = (host: string, port: number): string => `${host === '::' ? '*' : host.includes(':') ? `[${host}]` : host}:${port}`;
+  for (const spec of w.listen) {
+    const { host, port } = parseListen(spec);
+    const bound = await server.listen(host, port);
+    ports.push(bound);
+    log.info(`setup page listening on https://${shown(host, bound)}/`);
+  }
+  for (const spec of w.redirectListen) {
+    const { host, port } = parseListen(spec);
+    log.info(`redirecting http://${shown(host, await server.listenRedirect(host, port))}/ to the setup page`);
+  }
+  return ports[0];
+}
