@@ -28,6 +28,8 @@ export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; notAfter
   } else {
     log.info(`TLS identity from the factory bundle; names ${identity.names.join(', ')}`);
   }
+  // once per start: an unconstrained CA from before issue 15, or a host name the CA does not cover (identity.ts)
+  for (const warning of identity.warnings) log.warn(`TLS: ${warning}`);
   // watched at start and daily after: a certificate that runs out locks every CERTVERIFY client out
   const checkExpiry = (): void => {
     const days = Math.floor((identity.notAfter.getTime() - Date.now()) / 86_400_000);

@@ -220,3 +220,12 @@ test('serials are normalised to upper-case hex without separators or leading zer
   assert.equal(normalizeSerial('AB'.repeat(20)), 'AB'.repeat(20));
   assert.equal(normalizeSerial('AB'.repeat(21)), undefined);
 });
+
+test('a name the CA’s name constraints would make OpenSSL refuse is not issued, and nothing is recorded', (t) => {
+  const { store } = openStore(t);
+  const constrained = createCa({ commonName: 'walnut ups1 CA', permitted: { dnsNames: ['ups1', 'ups1.local'], ipAddresses: ['127.0.0.1'] } });
+  assert.throws(() => store.issue(constrained, 'nas.kitchen'), { name: 'RangeError', message: /its name constraints.*not for "nas\.kitchen"/ });
+  assert.deepEqual(store.list(), []);
+  store.issue(constrained, 'nas-kitchen');
+  assert.equal(store.list().length, 1);
+});

@@ -1,4 +1,5 @@
-// Issues X.509 v3 certificates (RFC 5280) for walnut's own small PKI: a self-signed local CA, the device's TLS
+// Issues X.509 v3 certificates (RFC 5280) for walnut's own small PKI: a self-signed local CA (name-constrained to
+// the unit's own names, name-constraints.ts; issuing refuses names outside a CA's constraints), the device's TLS
 // server certificate, and client certificates for upsmon and friends; and for the factory's (factory-pki.ts) a
 // root, the intermediate CA under it and each unit's certificate. Keys are ECDSA P-256 and signatures
 // ecdsa-with-SHA256 (RFC 5758 §3.2, RFC 5480), made by node:crypto; this module only lays out the DER.
@@ -12,6 +13,8 @@ import {
 } from './der-encode.ts';
 import { ipFromBytes, ipToBytes } from '../util/ip.ts';
 import { toPem } from './pem.ts';
+import { decodeNameConstraints, encodeNameConstraints, hostRange, NAME_CONSTRAINTS_OID, type NameConstraints, type PermittedSubtrees } from './name-constraints.ts';
+import { describePermitted, namesOutside, type CertificateNames } from './name-check.ts';
 
 /** A certificate with its freshly made private key. `keyPem` is secret: never log it. */
 export interface IssuedCertificate {
@@ -50,6 +53,12 @@ export interface CertificateAuthority {
 
 /** notBefore of every certificate walnut issues: the Unix epoch (see above). */
 export const NOT_BEFORE = new Date('1970-01-01T00:00:00Z');
+// The local CA stays at 25 years even though it goes into browsers (issue 15), because shortening it would cost
+// more than it gives. Its name constraints (§4.2.1.10) already mean a stolen key can only impersonate this one
+// unit. Replacing the CA means pinning it again on every client, and walnut cannot renew a CA in the field. It has
+// to outlive the 10-year device certificate so that the device certificate can be issued again under it without
+// anyone pinning again. And until 2040 the 2050 floor sets the date anyway (a CA made by a board whose clock says
+// 1970 must outlast the leaves' floor).
 export const CA_YEARS = 25;
 export const LEAF_YEARS = 10;
 export const CA_NOT_AFTER_FLOOR = new Date('2050-01-01T00:00:00Z');
@@ -92,6 +101,7 @@ const OID = {
   basicConstraints: '2.5.29.19', // §4.2.1.9
   authorityKeyIdentifier: '2.5.29.35', // §4.2.1.1
   extKeyUsage: '2.5.29.37', // §4.2.1.12
+  nameConstraints: NAME_CONSTRAINTS_OID, // §4.2.1.10
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
 } as const;
@@ -213,6 +223,11 @@ export interface CaOptions {
   /** basicConstraints pathLenConstraint (RFC 5280 §4.2.1.9): 0 (the default) signs end entities only; a factory
    *  root is 1, to sign the one product intermediate below it. */
   readonly pathLength?: number;
+  /**
+   * The only names the CA may vouch for (RFC 5280 §4.2.1.10 permittedSubtrees): each DNS name with the names
+   * below it, each address exactly (/32, /128). Without it the CA is unconstrained, as the factory's are.
+   */
+  readonly permitted?: { readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[] };
 }
 
 /** A self-signed root for the local PKI (RFC 5280 §4.2.1.9, §4.2.1.3: a CA that signs certificates only). */
@@ -236,9 +251,18 @@ export function createCa(options: CaOptions): IssuedCertificate {
       extension(OID.keyUsage, true, derNamedBits([KU_KEY_CERT_SIGN, KU_CRL_SIGN])),
       // §4.2.1.2: a CA MUST have a subject key identifier; §4.2.1.1 lets a self-signed one skip the authority's
       extension(OID.subjectKeyIdentifier, false, derOctetString(keyIdentifier(spki))),
+      // §4.2.1.10: "Conforming CAs MUST mark this extension as critical", so a verifier that cannot apply it refuses
+      ...(options.permitted ? [extension(OID.nameConstraints, true, encodeNameConstraints(permittedSubtrees(options.permitted)))] : []),
     ],
   }, privateKey);
   return issued(certDer, privateKey, serial, notAfter);
+}
+
+function permittedSubtrees(p: NonNullable<CaOptions['permitted']>): PermittedSubtrees {
+  return {
+    dnsNames: [...new Set(p.dnsNames.map(normalizeDnsName))],
+    ipRanges: [...new Set(p.ipAddresses.map((ip) => ipFromBytes(ipToBytes(ip))))].map(hostRange),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -249,10 +273,12 @@ interface LoadedCa {
   readonly subjectName: Buffer;
   readonly keyId: Buffer;
   readonly notAfter: Date;
+  readonly nameConstraints: NameConstraints | undefined;
 }
 
-/** The CA's subject Name (byte for byte, RFC 5280 §7.1 name chaining) and subjectKeyIdentifier, from its DER. */
-function caFields(certDer: Buffer): { subjectName: Buffer; keyId: Buffer | undefined } {
+/** The CA's subject Name (byte for byte, RFC 5280 §7.1 name chaining), subjectKeyIdentifier and name
+ *  constraints, from its DER. */
+function caFields(certDer: Buffer): { subjectName: Buffer; keyId: Buffer | undefined; nameConstraints: NameConstraints | undefined } {
   const [tbs] = readSequence(decodeDer(certDer));
   if (!tbs) throw new RangeError('the CA certificate has no TBSCertificate');
   const fields = readSequence(tbs);
@@ -260,15 +286,20 @@ function caFields(certDer: Buffer): { subjectName: Buffer; keyId: Buffer | undef
   const subject = fields[offset + 4];
   if (!subject) throw new RangeError('the CA certificate has no subject');
   let keyId: Buffer | undefined;
+  let nameConstraints: NameConstraints | undefined;
   const extensions = fields.find((f) => isContext(f, 3));
   for (const ext of extensions ? readSequence(readExplicit(extensions, 3)) : []) {
     const parts = readSequence(ext);
     if (parts[0] && readOid(parts[0]) === OID.subjectKeyIdentifier) {
       keyId = readOctetString(decodeDer(readOctetString(parts[parts.length - 1]!)));
     }
+    if (parts[0] && readOid(parts[0]) === OID.nameConstraints) nameConstraints = decodeNameConstraints(readOctetString(parts[parts.length - 1]!));
   }
-  return { subjectName: subject.encoded, keyId };
+  return { subjectName: subject.encoded, keyId, nameConstraints };
 }
+
+/** A CA certificate's NameConstraints extension (RFC 5280 §4.2.1.10), or undefined when it has none. */
+export const caNameConstraints = (certPem: string): NameConstraints | undefined => caFields(new X509Certificate(certPem).raw).nameConstraints;
 
 function loadCa(ca: CertificateAuthority): LoadedCa {
   const cert = new X509Certificate(ca.certPem);
@@ -278,10 +309,10 @@ function loadCa(ca: CertificateAuthority): LoadedCa {
   if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
     throw new RangeError('the CA key must be ECDSA P-256 (signatures here are ecdsa-with-SHA256)');
   }
-  const { subjectName, keyId } = caFields(cert.raw);
+  const { subjectName, keyId, nameConstraints } = caFields(cert.raw);
   const caSpki = cert.publicKey.export({ type: 'spki', format: 'der' });
   // §4.2.1.1: the authority key identifier is the CA's subject key identifier; computing it is only the fallback
-  return { key, subjectName, keyId: keyId ?? keyIdentifier(caSpki), notAfter: cert.validToDate };
+  return { key, subjectName, keyId: keyId ?? keyIdentifier(caSpki), notAfter: cert.validToDate, nameConstraints };
 }
 
 interface LeafOptions {
@@ -293,8 +324,10 @@ interface LeafOptions {
   readonly notAfter?: Date;
 }
 
-function issueLeaf(ca: CertificateAuthority, options: LeafOptions, purposes: readonly string[], more: readonly Buffer[]): IssuedCertificate {
-  return issueUnder(ca, options, [
+function issueLeaf(
+  ca: CertificateAuthority, options: LeafOptions, purposes: readonly string[], more: readonly Buffer[], sans: Omit<CertificateNames, 'commonName'>,
+): IssuedCertificate {
+  return issueUnder(ca, options, sans, [
     extension(OID.basicConstraints, true, derSequence()), // cA FALSE (the DEFAULT, so empty in DER)
     extension(OID.keyUsage, true, derNamedBits([KU_DIGITAL_SIGNATURE])), // ECDHE-ECDSA signs only
     extension(OID.extKeyUsage, false, derSequence(...purposes.map((p) => derOid(p)))),
@@ -302,10 +335,12 @@ function issueLeaf(ca: CertificateAuthority, options: LeafOptions, purposes: rea
   ]);
 }
 
-/** A certificate signed by `ca` with the given extensions before the key identifiers. */
-function issueUnder(ca: CertificateAuthority, options: LeafOptions, leading: readonly Buffer[]): IssuedCertificate {
+/** A certificate signed by `ca` with the given extensions before the key identifiers; `sans` are the names its
+ *  subjectAltName carries, checked against the CA's name constraints. */
+function issueUnder(ca: CertificateAuthority, options: LeafOptions, sans: Omit<CertificateNames, 'commonName'>, leading: readonly Buffer[]): IssuedCertificate {
   checkCommonName(options.commonName);
   const authority = loadCa(ca);
+  checkWithinConstraints(authority.nameConstraints, { commonName: options.commonName, ...sans });
   const now = options.now ?? new Date();
   // an expired CA only makes certificates nobody accepts; say so instead (the caller renews the CA)
   if (now.getTime() > authority.notAfter.getTime()) throw new RangeError(`the CA expired on ${authority.notAfter.toISOString()}`);
@@ -328,6 +363,25 @@ function issueUnder(ca: CertificateAuthority, options: LeafOptions, leading: rea
     ],
   }, authority.key);
   return issued(certDer, privateKey, serial, notAfter);
+}
+
+/**
+ * Refuses to sign a name the CA's permitted subtrees do not cover (RFC 5280 §4.2.1.10): every verifier would refuse
+ * the certificate, and a CA key that signs outside its constraints is one that would vouch for someone else if a
+ * verifier ever skipped them.
+ */
+function checkWithinConstraints(nc: NameConstraints | undefined, names: CertificateNames): void {
+  if (nc === undefined) return;
+  // a constraint of a kind walnut cannot check (it never writes one) could refuse any name: do not guess
+  if (nc.otherPermittedTypes.length > 0 || nc.hasExcluded) throw new RangeError('the CA has name constraints walnut cannot check (excluded subtrees or other name types)');
+  if (nc.permitted === undefined) return;
+  const outside = namesOutside(nc.permitted, names);
+  if (outside.length === 0) return;
+  const cnOnly = outside.length === 1 && outside[0] === names.commonName && !names.dnsNames.includes(names.commonName);
+  throw new RangeError(
+    `the CA may only vouch for ${describePermitted(nc.permitted)} (its name constraints), not for ${outside.map((n) => JSON.stringify(n)).join(', ')}` +
+      (cnOnly ? '; OpenSSL checks a common name with dots as a DNS name, so use one without, e.g. ' + JSON.stringify(names.commonName.replace(/\./g, '-')) : ''),
+  );
 }
 
 /** RFC 1034 §3.5 preferred name syntax (what RFC 5280 §4.2.1.6 wants in a dNSName), at most 253 octets. */
@@ -360,14 +414,14 @@ export function issueServerCertificate(ca: CertificateAuthority, options: Server
   ];
   // §4.2.1.6: critical only when the subject is empty; ours has a CN
   const purposes = options.clientAuth ? [OID.serverAuth, OID.clientAuth] : [OID.serverAuth];
-  return issueLeaf(ca, options, purposes, [extension(OID.subjectAltName, false, derSequence(...names))]);
+  return issueLeaf(ca, options, purposes, [extension(OID.subjectAltName, false, derSequence(...names))], { dnsNames: dns, ipAddresses: ips });
 }
 
 export type ClientCertificateOptions = LeafOptions;
 
 /** A TLS client certificate whose subject CN is the user/client name walnut maps it to. */
 export function issueClientCertificate(ca: CertificateAuthority, options: ClientCertificateOptions): IssuedCertificate {
-  return issueLeaf(ca, options, [OID.clientAuth], []);
+  return issueLeaf(ca, options, [OID.clientAuth], [], { dnsNames: [], ipAddresses: [] });
 }
 
 export interface IntermediateCaOptions extends LeafOptions {
@@ -383,7 +437,8 @@ export interface IntermediateCaOptions extends LeafOptions {
 export function issueIntermediateCa(ca: CertificateAuthority, options: IntermediateCaOptions): IssuedCertificate {
   const issuerNotAfter = new X509Certificate(ca.certPem).validToDate.getTime();
   const notAfter = options.notAfter ?? new Date(Math.min(defaultNotAfter(options.now ?? new Date(), CA_YEARS, CA_NOT_AFTER_FLOOR).getTime(), issuerNotAfter));
-  return issueUnder(ca, { ...options, notAfter }, [
+  // its subject is a directoryName, and walnut never constrains those: nothing for the name check to see
+  return issueUnder(ca, { ...options, notAfter }, { dnsNames: [], ipAddresses: [] }, [
     extension(OID.basicConstraints, true, derSequence(derBoolean(true), derInteger(options.pathLength))),
     extension(OID.keyUsage, true, derNamedBits([KU_KEY_CERT_SIGN, KU_CRL_SIGN])),
   ]);
