@@ -33,7 +33,7 @@ import { describeAudit } from './audit.ts';
 import { AuthChildError, SpawnedAuthServer, type AuthChildCommand } from './auth-child.ts';
 import { userDirectory } from './user-directory.ts';
 import { ticketService } from './ticket-service.ts';
-import { tlsFor } from './tls-context.ts';
+import { tlsFor, type ServerTlsOptions } from './tls-context.ts';
 import { startWeb } from './web.ts';
 
 const log = logger('walnut');
@@ -121,14 +121,14 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
 
   // 4. TLS: the unit's identity
   let tlsOptions: NutTlsOptions | undefined;
-  let notAfter: Date | undefined;
+  let webTls: { server: ServerTlsOptions; notAfter: Date } | undefined;
   if (config.tls.enabled) {
     try {
       const certs = new ClientCertStore(db);
       const context = tlsFor(config);
       t.defer('certificate expiry check', context.stop);
       tlsOptions = { ...context.options, isRevoked: (serial) => certs.isRevoked(serial) };
-      notAfter = context.notAfter;
+      webTls = { server: context.server, notAfter: context.notAfter };
     } catch (err) {
       throw new StartError(`TLS: ${(err as Error).message}`);
     }
@@ -202,8 +202,8 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
 
   // 8. the web setup page (issue 15): HTTPS with the same identity, so it needs TLS on
   let webPort: number | undefined;
-  if (config.web.enabled && (!tlsOptions || !notAfter)) log.warn('web.enabled but tls.enabled is false: the setup page is HTTPS only, so it is off');
-  else if (tlsOptions && notAfter) {
+  if (config.web.enabled && !webTls) log.warn('web.enabled but tls.enabled is false: the setup page is HTTPS only, so it is off');
+  else if (webTls) {
     try {
       webPort = await startWeb(config, t, {
         ups,
@@ -212,7 +212,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
         authorizer,
         events,
         nut: server,
-        tls: { secureContext: tlsOptions.secureContext, notAfter },
+        tls: webTls,
         health: { usbReconnects: () => reconnects.count, authFailures },
       });
     } catch (err) {

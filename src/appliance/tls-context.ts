@@ -21,7 +21,17 @@ const AEAD_TLS12 = [
 ].join(':');
 
 /** The unit's identity as a server TLS context: TLS 1.2 minimum, AEAD only, client certificates from its CA. */
-export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; notAfter: Date; stop: () => void } {
+/** The identity's key and chain as options any Node TLS server takes (the web server, which cannot take a
+ *  SecureContext: a TLS server builds its own from these). */
+export interface ServerTlsOptions {
+  key: string;
+  cert: string;
+  minVersion: 'TLSv1.2';
+  ciphers: string;
+  honorCipherOrder: true;
+}
+
+export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; server: ServerTlsOptions; notAfter: Date; stop: () => void } {
   const identity = loadIdentity(config.dataDir, config.tls.factory);
   if (identity.selfIssued) {
     log.info(`TLS identity self-issued by this unit's own CA (clients pin it: walnut ca export); names ${identity.names.join(', ')}`);
@@ -38,14 +48,8 @@ export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; notAfter
   checkExpiry();
   const timer = setInterval(checkExpiry, 86_400_000);
   timer.unref();
-  const secureContext = tls.createSecureContext({
-    key: identity.keyPem,
-    cert: identity.certChainPem,
-    ca: identity.caPem,
-    minVersion: 'TLSv1.2',
-    ciphers: AEAD_TLS12,
-    honorCipherOrder: true,
-  });
+  const server: ServerTlsOptions = { key: identity.keyPem, cert: identity.certChainPem, minVersion: 'TLSv1.2', ciphers: AEAD_TLS12, honorCipherOrder: true };
+  const secureContext = tls.createSecureContext({ ...server, ca: identity.caPem });
   return {
     options: {
       secureContext,
@@ -53,6 +57,7 @@ export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; notAfter
       clientCertificates: config.tls.clientCertificates,
       handshakeTimeoutMs: config.tls.handshakeTimeoutSeconds * 1000,
     },
+    server,
     notAfter: identity.notAfter,
     stop: () => clearInterval(timer),
   };

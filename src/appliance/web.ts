@@ -1,6 +1,5 @@
 // The web setup page inside `walnut serve` (issue 15): the pieces of src/web put together over the appliance's
 // UPS model, accounts, AS client, event log and TLS identity. Only appliance.ts calls it.
-import type { SecureContext } from 'node:tls';
 import type { WalnutConfig } from '../config/config.ts';
 import { parseListen } from '../config/config.ts';
 import type { DbAuthorizer } from '../auth/authorizer.ts';
@@ -20,6 +19,7 @@ import { metricsHandler } from '../web/metrics.ts';
 import { pageAssets } from '../web/page-assets.ts';
 import { SessionTable, type WebRole } from '../web/sessions.ts';
 import { WebServer } from '../web/server.ts';
+import type { ServerTlsOptions } from './tls-context.ts';
 
 const log = logger('web');
 
@@ -30,7 +30,7 @@ export interface WebDeps {
   authorizer: DbAuthorizer;
   events: EventLog;
   nut: NutServer;
-  tls: { secureContext: SecureContext; notAfter: Date };
+  tls: { server: ServerTlsOptions; notAfter: Date };
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
 }
@@ -65,7 +65,7 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
     events: d.events,
   });
   const server = new WebServer({
-    secureContext: d.tls.secureContext,
+    tls: d.tls.server,
     api,
     live,
     sessions,

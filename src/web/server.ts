@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Socket } from 'node:net';
-import type { SecureContext } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { canonicalAddress } from '../auth/address.ts';
 import { logger } from '../util/log.ts';
@@ -21,7 +21,8 @@ import { sessionIdFrom, type SessionTable } from './sessions.ts';
 const log = logger('web');
 
 export interface WebServerOptions {
-  secureContext: SecureContext;
+  /** the unit's key and chain, TLS 1.2 minimum, AEAD suites (src/appliance/tls-context.ts) */
+  tls: TlsOptions;
   api: Api;
   live: LiveChannel;
   sessions: SessionTable;
@@ -59,7 +60,7 @@ export class WebServer {
     this.#o = o;
     this.#limit = new RateLimit({ perMinute: o.requestsPerMinute });
     this.#https = https.createServer({
-      secureContext: o.secureContext,
+      ...o.tls,
       maxHeaderSize: o.maxHeaderBytes,
       headersTimeout: HEADERS_TIMEOUT_MS,
       requestTimeout: REQUEST_TIMEOUT_MS,
