@@ -29,7 +29,11 @@ const addonHashes = {};
 for (const [key, path] of Object.entries(board.addons)) {
   addonHashes[key] = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
 }
-const build = { version: pkg.version, board: board.name, arch: board.arch, paths: board.paths, addonHashes };
+// the build time is the floor below which the unit's clock is taken to be unset (src/util/build-info.ts);
+// SOURCE_DATE_EPOCH (seconds) keeps a reproducible build reproducible
+const epoch = Number(process.env.SOURCE_DATE_EPOCH);
+const builtAt = Number.isInteger(epoch) && epoch > 0 ? epoch * 1000 : Date.now();
+const build = { version: pkg.version, board: board.name, arch: board.arch, paths: board.paths, addonHashes, builtAt };
 await esbuild.build({
   entryPoints: ['src/main.ts'],
   bundle: true,

@@ -24,6 +24,7 @@ import { ShutdownOrchestrator } from '../shutdown/orchestrator.ts';
 import { parseFixture, FixtureError } from '../simulate/fixture.ts';
 import { openDatabase, StorageError, type Db } from '../storage/database.ts';
 import { EventLog } from '../storage/event-log.ts';
+import { History } from '../storage/history.ts';
 import { Settings } from '../storage/settings.ts';
 import { ClientCertStore } from '../tls/client-certs.ts';
 import { UpsModel } from '../ups/model.ts';
@@ -31,6 +32,7 @@ import { logger } from '../util/log.ts';
 import { Teardown } from '../util/teardown.ts';
 import { describeAudit } from './audit.ts';
 import { AuthChildError, SpawnedAuthServer, type AuthChildCommand } from './auth-child.ts';
+import { HistorySampler } from './history-sampler.ts';
 import { userDirectory } from './user-directory.ts';
 import { ticketService } from './ticket-service.ts';
 import { tlsFor, type ServerTlsOptions } from './tls-context.ts';
@@ -184,6 +186,15 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
   // 6. walnut is the primary of its UPS: it sets FSD and commands the UPS when the policy says so. Before the AS:
   // the shutdown policy never waits for anything that is not needed to keep the power safe.
   startShutdown(config, t, { ups, db, events, server });
+
+  // the history: the UPS's values every history.intervalSeconds into walnut.db, for the setup page's chart and
+  // CSV (the web server reads the same History). After the listeners: the roll-up at its start catches up on
+  // the time walnut was stopped, which the first NUT answer should not wait for.
+  const intervalMs = config.history.intervalSeconds * 1000;
+  const history = new History(db, { sampleIntervalMs: intervalMs });
+  const sampler = new HistorySampler(ups, history, { intervalMs, log: logger('history') });
+  t.defer('history sampler', () => sampler.stop());
+  sampler.start();
 
   // 7. the AS comes up beside a server that already answers (credential checks wait for it): the fork and its
   // start stay out of the time to the first answer

@@ -270,3 +270,12 @@ test('the shutdown policy defaults to upsmon’s rule and timings, and each part
   rejects({ shutdown: { enabled: 'yes' } }, /shutdown\.enabled: expected true or false/);
   rejects({ shutdown: { hostsync: 5 } }, /shutdown: unknown key "hostsync"/);
 });
+
+test('history samples every 60 s by default, and its interval can be set from 5 s to an hour', () => {
+  assert.deepEqual(defaultConfig().history, { intervalSeconds: 60 });
+  assert.equal(apply({ history: { intervalSeconds: 5 } }).history.intervalSeconds, 5);
+  assert.equal(apply({ history: { intervalSeconds: 3600 } }).history.intervalSeconds, 3600);
+  rejects({ history: { intervalSeconds: 4 } }, /^history\.intervalSeconds: expected a number from 5 to 3600/);
+  rejects({ history: { intervalSeconds: 3601 } }, /^history\.intervalSeconds/);
+  rejects({ history: { keepDays: 30 } }, /^history: unknown key "keepDays"/);
+});

@@ -14,6 +14,7 @@ import { UPS_BOUNDS, UPS_NAME } from '../device/bounds.ts';
 import { MDNS_BOUNDS } from '../mdns/bounds.ts';
 import { NUT_BOUNDS } from '../nut/bounds.ts';
 import { SHUTDOWN_BOUNDS } from '../shutdown/bounds.ts';
+import { HISTORY_BOUNDS } from '../storage/history-bounds.ts';
 import { TLS_BOUNDS } from '../tls/bounds.ts';
 import { WEB_BOUNDS } from '../web/bounds.ts';
 import type { UserConfig } from '../auth/config-migration.ts';
@@ -177,6 +178,14 @@ export interface WebConfig {
   metricsToken?: string;
 }
 
+/** The history of the main variables (issue 15): sampled into walnut.db for the setup page's chart and its CSV.
+ *  Retention is fixed by the chart's ranges (src/storage/history-buckets.ts TIERS), not configured. */
+export interface HistoryConfig {
+  /** seconds between samples of the UPS's values (60: 1440 points on the 24 h chart, one transaction a minute
+   *  on the SD card; a test config uses 5) */
+  intervalSeconds: number;
+}
+
 export interface WalnutConfig {
   /** SQLite database, keys and state. */
   dataDir: string;
@@ -202,6 +211,7 @@ export interface WalnutConfig {
   mdns: MdnsConfig;
   setup: SetupConfig;
   web: WebConfig;
+  history: HistoryConfig;
 }
 
 export function defaultConfig(): WalnutConfig {
@@ -252,6 +262,7 @@ export function defaultConfig(): WalnutConfig {
       maxSockets: 256,
       wsMaxBufferedBytes: 256 * 1024,
     },
+    history: { intervalSeconds: 60 },
   };
 }
 
@@ -283,6 +294,7 @@ const CONFIG_BOUNDS: Schema = {
   mdns: { kind: 'section', schema: MDNS_BOUNDS },
   setup: { kind: 'section', schema: SETUP_BOUNDS },
   web: { kind: 'section', schema: WEB_BOUNDS },
+  history: { kind: 'section', schema: HISTORY_BOUNDS },
 };
 
 /** Applies a parsed config file on top of `base`. Pure: the caller reads the file. */

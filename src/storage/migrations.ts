@@ -64,4 +64,35 @@ export const MIGRATIONS: readonly string[] = [
   // that the NUT server cannot open) holds every key now. Verifiers made before (scrypt, random salt) cannot be
   // turned into its keys without the passwords: such users need \`walnut user passwd\` once.
   `DROP TABLE principal_keys;`,
+  // 5: the history of the main numeric variables (src/storage/history.ts, issue 15). Three resolutions, each kept
+  // a little longer than the chart range that reads it (src/storage/history-buckets.ts TIERS): samples at the
+  // sampling interval for 48 h (the 24 h chart), 5-minute buckets for 8 days (7 d), 1-hour buckets for 35 days
+  // (30 d). One row per variable and time, not one column per variable: a UPS reports only some of them, and a
+  // new one needs no migration. WITHOUT ROWID with the time first: every query and every retention delete is a
+  // time range. Power-event marks are their own table, not read back from \`events\`: the event log keeps its
+  // newest 100 000 rows of every kind (a busy NUT port pushes a month's power events out), its 'power' rows exist
+  // only while walnut is the shutdown primary, and their detail is free text for people.
+  `CREATE TABLE history_samples (
+     at INTEGER NOT NULL,          -- unix milliseconds
+     variable TEXT NOT NULL,       -- a NUT name from HISTORY_VARIABLES
+     value REAL NOT NULL,
+     PRIMARY KEY (at, variable)
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE history_buckets (
+     width INTEGER NOT NULL CHECK (width IN (300000, 3600000)),  -- milliseconds: 5 minutes, 1 hour
+     start INTEGER NOT NULL CHECK (start % width = 0),            -- unix milliseconds, aligned to the width
+     variable TEXT NOT NULL,
+     min REAL NOT NULL,
+     avg REAL NOT NULL,
+     max REAL NOT NULL,
+     samples INTEGER NOT NULL CHECK (samples > 0),                -- how many samples the bucket summarises
+     CHECK (min <= avg AND avg <= max),
+     PRIMARY KEY (width, start, variable)
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE history_marks (
+     id INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,          -- unix milliseconds
+     kind TEXT NOT NULL CHECK (kind IN ('on-battery', 'low-battery', 'fsd', 'on-line'))
+   ) STRICT;
+   CREATE INDEX history_marks_at ON history_marks(at);`,
 ];

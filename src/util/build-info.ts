@@ -12,6 +12,13 @@ export interface BuildInfo {
    * file, known without reading the asset at every start (src/native/addons.ts).
    */
   addonHashes?: Record<string, string>;
+  /**
+   * When the binary was built (unix milliseconds; build/sea.mjs: SOURCE_DATE_EPOCH when set, else the build's
+   * clock). A clock that reads earlier than this is certainly wrong: a board without a battery-backed clock boots
+   * in 1970 and keeps that time until NTP answers, so what is stamped with time (the history's samples) refuses
+   * such times instead of filing them 56 years back.
+   */
+  builtAt?: number;
 }
 
 declare const __WALNUT_BUILD__: BuildInfo | undefined;
@@ -21,6 +28,8 @@ const DEVELOPMENT: BuildInfo = {
   board: 'development',
   arch: process.arch,
   paths: { config: '/etc/walnut/walnut.json', data: '/var/lib/walnut', nativeCache: '/var/cache/walnut/native' },
+  // sources run directly: a date before any of this code existed will do as "certainly not a boot-time clock"
+  builtAt: Date.UTC(2026, 0, 1),
 };
 
 export const BUILD: BuildInfo = typeof __WALNUT_BUILD__ === 'undefined' ? DEVELOPMENT : __WALNUT_BUILD__;
