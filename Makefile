@@ -60,6 +60,7 @@ test-deps: deps
 
 typecheck: deps
 	npx tsc --noEmit -p .
+	npx tsc --noEmit -p tsconfig.page.json
 
 # the layer rules of docs/architecture.md (.dependency-cruiser.cjs): no file or folder import cycles, no inner
 # layer importing an outer one. dependency-cruiser 18 needs Node 22+, so the pinned Node runs it.

@@ -1,0 +1,60 @@
+// The setup page: asks its unit who it is and whether it is claimed, then shows the claim, the login, or the
+// logged-in pages (hash routes, so the server serves one document and the CSP stays one rule).
+import { h, fill } from './dom.ts';
+import { api, setToken } from './http.ts';
+import type { Hello } from './session.ts';
+import { claimView } from './views/claim.ts';
+import { dashboardView } from './views/dashboard.ts';
+import { deviceView } from './views/device.ts';
+import { eventsView } from './views/events.ts';
+import { layout } from './views/layout.ts';
+import { loginView } from './views/login.ts';
+
+const root = document.getElementById('app')!;
+let hello: Hello;
+let stopCurrent: (() => void) | undefined;
+
+function show(): void {
+  stopCurrent?.();
+  stopCurrent = undefined;
+  const route = location.hash || '#/';
+  if (!hello.session) {
+    const claimable = hello.setup === 'open';
+    document.title = claimable ? 'Claim — walnut' : 'Log in — walnut';
+    fill(root, h('main', { id: 'main', class: 'centered' }, claimable && route !== '#/login' ? claimView(hello, show) : loginView(hello, show),
+      claimable ? h('p', { class: 'switch' }, route === '#/login' ? h('a', { href: '#/' }, 'Claim with the setup code instead') : h('a', { href: '#/login' }, 'Already claimed? Log in')) : null));
+    root.querySelector<HTMLInputElement>('input')?.focus();
+    return;
+  }
+  let content: HTMLElement;
+  if (route === '#/device') {
+    document.title = 'Device — walnut';
+    content = deviceView(hello);
+  } else if (route === '#/events') {
+    document.title = 'Events — walnut';
+    content = eventsView();
+  } else {
+    document.title = `${hello.ups} — walnut`;
+    const d = dashboardView(hello);
+    stopCurrent = d.stop;
+    content = d.el;
+  }
+  fill(root, layout(hello, route === '#/device' || route === '#/events' ? route : '#/', content, () => {
+    location.hash = '#/';
+    show();
+  }));
+}
+
+async function start(): Promise<void> {
+  try {
+    hello = await api<Hello>('GET', '/api/hello');
+  } catch (err) {
+    fill(root, h('main', { class: 'centered' }, h('p', { class: 'alert', role: 'alert' }, (err as Error).message)));
+    return;
+  }
+  setToken(hello.session?.token);
+  window.addEventListener('hashchange', show);
+  show();
+}
+
+void start();
