@@ -30,8 +30,9 @@ const LAYERS = {
   factory: ['util'],
   // the web server (HTTPS, ws, the JSON API, /metrics, history): beside nut, over the same model and auth
   web: ['ups', 'auth', 'authsrv', 'storage', 'tls', 'mdns', 'util'],
-  // the setup page's own code, bundled for the browser: the pure client halves of authsrv and the model's words
-  page: ['authsrv', 'auth', 'factory', 'ups', 'util'],
+  // the setup page's own code, bundled for the browser: the pure client halves of authsrv, the model's words and
+  // the label code's grammar (factory/setup-code.ts: a claim reads the code as the CLI does)
+  page: ['authsrv', 'auth', 'ups', 'factory', 'util'],
 };
 /** The layers above: config composes every section, the composition root builds the appliance, cli runs
  *  commands, main dispatches. Each may import every folder of LAYERS. */

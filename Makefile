@@ -55,7 +55,7 @@ run: out/walnut-linux-x64
 test-deps: deps
 	bash build/need-debian-packages.sh nut-client nut-server python3-nut libusb-1.0-0 libudev1 libnss3-tools openssl qemu-user-static binutils-aarch64-linux-gnu \
 	  libc6-arm64-cross libstdc++6-arm64-cross systemd libavahi-compat-libdnssd1 avahi-daemon avahi-utils dbus python3-zeroconf strace \
-	  zbar-tools librsvg2-bin prometheus
+	  zbar-tools librsvg2-bin prometheus chromium
 	bash build/arm64-test-libs.sh
 
 typecheck: deps

@@ -17,22 +17,23 @@ import {
   AuthAc, AuthAs, AuthPass, AuthTc, AuthTp, AuthTs, AuthUser, CTRLEN, DOMLEN, ENVELOPE_OVERHEAD, KEYLEN, SIGLEN, TAGLEN,
 } from './constants.ts';
 import { AuthError, ERR } from './errors.ts';
+import { concatBytes, latin1Bytes } from '../util/octets.ts';
 
 export type EnvelopeType = typeof AuthTs | typeof AuthTc | typeof AuthAs | typeof AuthAc | typeof AuthTp | typeof AuthPass | typeof AuthUser;
 
 /** The 8-byte signatures. "form2" (not form1) so nothing crosses over from 9front's dp9ik
  *  (docs/auth-protocol.md §3.2). */
-const SIGS: ReadonlyMap<EnvelopeType, Buffer> = new Map<EnvelopeType, Buffer>([
-  [AuthTs, Buffer.from('form2 Ts', 'latin1')],
-  [AuthTc, Buffer.from('form2 Tc', 'latin1')],
-  [AuthAs, Buffer.from('form2 As', 'latin1')],
-  [AuthAc, Buffer.from('form2 Ac', 'latin1')],
-  [AuthTp, Buffer.from('form2 Tp', 'latin1')],
-  [AuthPass, Buffer.from('form2 PR', 'latin1')],
-  [AuthUser, Buffer.from('form2 UR', 'latin1')],
+const SIGS: ReadonlyMap<EnvelopeType, Uint8Array> = new Map<EnvelopeType, Uint8Array>([
+  [AuthTs, latin1Bytes('form2 Ts')],
+  [AuthTc, latin1Bytes('form2 Tc')],
+  [AuthAs, latin1Bytes('form2 As')],
+  [AuthAc, latin1Bytes('form2 Ac')],
+  [AuthTp, latin1Bytes('form2 Tp')],
+  [AuthPass, latin1Bytes('form2 PR')],
+  [AuthUser, latin1Bytes('form2 UR')],
 ]);
 
-const AAD_PREFIX = Buffer.from('dp9r1\0', 'latin1');
+const AAD_PREFIX = latin1Bytes('dp9r1\0');
 const MAX_COUNTER = 0xffff_ffff;
 
 /** Opening failed. One class, one text, whatever the reason. */
@@ -43,7 +44,7 @@ export class EnvelopeError extends AuthError {
   }
 }
 
-function sigOf(type: EnvelopeType): Buffer {
+function sigOf(type: EnvelopeType): Uint8Array {
   const sig = SIGS.get(type);
   if (!sig) throw new TypeError(`not an envelope type: ${type}`);
   return sig;
@@ -57,8 +58,8 @@ function checkDom(dom: Uint8Array): void {
   if (dom.length > DOMLEN) throw new RangeError(`auth domain is at most ${DOMLEN} bytes`);
 }
 
-function aad(type: EnvelopeType, dom: Uint8Array): Buffer {
-  return Buffer.concat([AAD_PREFIX, Uint8Array.of(type), dom]);
+function aad(type: EnvelopeType, dom: Uint8Array): Uint8Array {
+  return concatBytes(AAD_PREFIX, Uint8Array.of(type), dom);
 }
 
 /** Seal `body` as a `type` envelope under `key` with nonce counter `counter`. The caller guarantees that a
@@ -67,13 +68,13 @@ export function seal(key: Uint8Array, type: EnvelopeType, counter: number, body:
   checkKey(key);
   checkDom(dom);
   if (!Number.isInteger(counter) || counter < 0 || counter > MAX_COUNTER) throw new RangeError('counter out of range');
-  const head = Buffer.alloc(SIGLEN + CTRLEN);
-  sigOf(type).copy(head, 0);
-  head.writeUInt32LE(counter, SIGLEN);
+  const head = new Uint8Array(SIGLEN + CTRLEN);
+  head.set(sigOf(type), 0);
+  new DataView(head.buffer).setUint32(SIGLEN, counter, true);
   const cipher = createCipheriv('chacha20-poly1305', key, head, { authTagLength: TAGLEN });
   cipher.setAAD(aad(type, dom), { plaintextLength: body.length });
-  const ct = Buffer.concat([cipher.update(body), cipher.final()]);
-  return new Uint8Array(Buffer.concat([head, ct, cipher.getAuthTag()]));
+  // update and final together: the browser's node:crypto (src/page/crypto-shim.ts) gives the whole output at final
+  return concatBytes(head, cipher.update(body), cipher.final(), cipher.getAuthTag());
 }
 
 export interface Opened {
@@ -89,18 +90,17 @@ export function open(key: Uint8Array, type: EnvelopeType, wire: Uint8Array, dom:
   // Fixed sizes everywhere (authsrv reads fixed-length messages): a truncated or padded envelope is refused
   // before any cryptography.
   if (wire.length !== ENVELOPE_OVERHEAD + bodyLen) throw new EnvelopeError();
-  const w = Buffer.from(wire.buffer, wire.byteOffset, wire.length);
-  const head = w.subarray(0, SIGLEN + CTRLEN);
+  const head = wire.subarray(0, SIGLEN + CTRLEN);
   // The signature is public; comparing it in the clear leaks nothing the attacker did not send. The AEAD
   // below would reject a wrong one anyway, because it is part of the nonce.
-  if (!head.subarray(0, SIGLEN).equals(sig)) throw new EnvelopeError();
-  const counter = head.readUInt32LE(SIGLEN);
+  if (sig.some((b, i) => head[i] !== b)) throw new EnvelopeError();
+  const counter = new DataView(head.buffer, head.byteOffset, head.length).getUint32(SIGLEN, true);
   try {
     const decipher = createDecipheriv('chacha20-poly1305', key, head, { authTagLength: TAGLEN });
     decipher.setAAD(aad(type, dom), { plaintextLength: bodyLen });
-    decipher.setAuthTag(w.subarray(w.length - TAGLEN));
-    const body = Buffer.concat([decipher.update(w.subarray(SIGLEN + CTRLEN, w.length - TAGLEN)), decipher.final()]);
-    return { counter, body: new Uint8Array(body) };
+    decipher.setAuthTag(wire.subarray(wire.length - TAGLEN));
+    const body = concatBytes(decipher.update(wire.subarray(SIGLEN + CTRLEN, wire.length - TAGLEN)), decipher.final());
+    return { counter, body };
   } catch {
     throw new EnvelopeError();
   }

@@ -10,7 +10,8 @@ export class AuthError extends Error {
   constructor(text: string) {
     super(text);
     this.name = 'AuthError';
-    if (Buffer.byteLength(text) >= AERRLEN || !/^[\x20-\x7e]*$/.test(text)) throw new RangeError('AuthErr text too long');
+    // printable ASCII only, so the string's length is its byte length
+    if (!/^[\x20-\x7e]*$/.test(text) || text.length >= AERRLEN) throw new RangeError('AuthErr text too long');
     this.text = text;
   }
 }

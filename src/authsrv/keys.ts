@@ -8,6 +8,7 @@
 // path.
 import { createHash, createHmac, hkdfSync, scrypt, timingSafeEqual } from 'node:crypto';
 import { KEYLEN } from './constants.ts';
+import { concatBytes, latin1Bytes as ascii } from '../util/octets.ts';
 
 export interface ScryptParams {
   N: number;
@@ -40,11 +41,10 @@ export const LABEL = {
 export const SESSIONLEN = 64;
 
 const NUL = Uint8Array.of(0);
-const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 /** HKDF-SHA256 (RFC 5869) with info = label ‖ 0x00 ‖ context. */
 export function hkdf(ikm: Uint8Array, salt: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', ikm, salt, Buffer.concat([ascii(label), NUL, context]), length));
+  return new Uint8Array(hkdfSync('sha256', ikm, salt, concatBytes(ascii(label), NUL, context), length));
 }
 
 /** salt_u = SHA-256("dp9r1 salt" 0x00 ‖ authdom ‖ 0x00 ‖ user) (docs/auth-protocol.md §4.1). Deterministic, so a
@@ -100,8 +100,8 @@ export function p9anyBinding(offer: Uint8Array, choice: Uint8Array): Uint8Array 
  *  (9front: "Plan 9 session secret", 256 bytes, no binding; docs/auth-protocol.md §4.3). */
 export function sessionSecret(kn: Uint8Array, rnc: Uint8Array, rns: Uint8Array, binding: Uint8Array, tlsExporter?: Uint8Array): Uint8Array {
   if (kn.length !== KEYLEN || rnc.length !== 32 || rns.length !== 32 || binding.length !== 32) throw new RangeError('bad session inputs');
-  const context = tlsExporter ? Buffer.concat([binding, tlsExporter]) : binding;
-  return hkdf(kn, Buffer.concat([rnc, rns]), LABEL.session, context, SESSIONLEN);
+  const context = tlsExporter ? concatBytes(binding, tlsExporter) : binding;
+  return hkdf(kn, concatBytes(rnc, rns), LABEL.session, context, SESSIONLEN);
 }
 
 /** The TLS 1.3 external PSK for the session (identity "dp9r1"; docs/auth-protocol.md §4.3). */

@@ -10,6 +10,7 @@ import {
 } from './constants.ts';
 import { Opener, Sealer, open, seal } from './envelope.ts';
 import { AuthError, ERR } from './errors.ts';
+import { bytesLatin1, latin1Bytes } from '../util/octets.ts';
 
 export interface Ticketreq {
   type: number;
@@ -262,7 +263,7 @@ export function decodeNutreq(buf: Uint8Array): { tr: Ticketreq; password: Uint8A
 export function encodeErrReply(err: AuthError): Uint8Array {
   const buf = new Uint8Array(ERRREPLYLEN);
   buf[0] = AuthErr;
-  buf.set(Buffer.from(err.text, 'latin1'), 1);
+  buf.set(latin1Bytes(err.text), 1);
   return buf;
 }
 
@@ -273,5 +274,5 @@ export function decodeReplyHead(buf: Uint8Array): void {
   if (buf[0] !== AuthErr || buf.length !== ERRREPLYLEN) throw new AuthError(ERR.reply);
   const text = getText(buf, 1, AERRLEN, 0, ERR.reply);
   if (text.some((b) => b > 0x7e) || text.length >= AERRLEN) throw new AuthError(ERR.reply);
-  throw new AuthError(Buffer.from(text).toString('latin1'));
+  throw new AuthError(bytesLatin1(text));
 }

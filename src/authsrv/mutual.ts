@@ -2,6 +2,8 @@
 // the Finished tags of a NUT `AUTH` exchange (§7.5), the password-change client (§7.3) and the user-administration
 // client (§7.6). Pure state machines over whole messages: the NUT server (src/nut/auth-command.ts) and the CLI
 // (src/cli/auth-client.ts) carry the bytes. Each object is single use; any misstep throws AuthError and the object is spent.
+// The client halves here, and the modules they import, also run in the browser (the setup page, src/page/README.md):
+// plain Uint8Array, no Buffer, and node:crypto only as far as src/page/crypto-shim.ts implements it.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   AUTHENTLEN, AuthAc, AuthAs, AuthErr, AuthOK, AuthPAK, AuthPass, AuthTc, AuthTp, AuthTreq, AuthTs, AuthUser, CHALLEN, CONFIRMLEN,
@@ -15,12 +17,11 @@ import {
 } from './messages.ts';
 import { PakState, confirmationMatches, type PakResult } from './pak.ts';
 import { finishedTag, p9anyBinding, passwordKey, sessionSecret } from './keys.ts';
+import { bytesLatin1, concatBytes as concat, latin1Bytes as latin1 } from '../util/octets.ts';
 
 type Random = (n: number) => Uint8Array;
 const defaultRandom: Random = (n) => new Uint8Array(randomBytes(n));
-const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
-const latin1 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'latin1'));
 const NUL = Uint8Array.of(0);
 
 /** An auth domain: 1-64 bytes of letters, digits, '.', '-' and '_' (it appears in a NUT word and a p9any
@@ -28,7 +29,8 @@ const NUL = Uint8Array.of(0);
 export const DOMAIN = /^[A-Za-z0-9._-]{1,64}$/;
 
 export function domainProblem(dom: string): string | undefined {
-  if (Buffer.byteLength(dom) > DOMLEN || !DOMAIN.test(dom)) return 'an auth domain is 1-64 letters, digits, ".", "-" or "_"';
+  // DOMAIN admits ASCII only, so the string's length is its byte length
+  if (!DOMAIN.test(dom) || dom.length > DOMLEN) return 'an auth domain is 1-64 letters, digits, ".", "-" or "_"';
   return undefined;
 }
 
@@ -208,7 +210,7 @@ export class ClientAuth {
   }
 
   get domain(): string | undefined {
-    return this.#dom === undefined ? undefined : Buffer.from(this.#dom).toString('latin1');
+    return this.#dom === undefined ? undefined : bytesLatin1(this.#dom);
   }
 
   start(): Uint8Array {

@@ -20,6 +20,7 @@ import { ristretto255, ristretto255_hasher } from '@noble/curves/ed25519.js';
 import { CONFIRMLEN, KEYLEN, PAKYLEN } from './constants.ts';
 import { AuthError, ERR } from './errors.ts';
 import { LABEL, hkdf } from './keys.ts';
+import { bytesHex, concatBytes, latin1Bytes as ascii } from '../util/octets.ts';
 
 type Point = InstanceType<typeof ristretto255.Point>;
 const Point = ristretto255.Point;
@@ -45,17 +46,16 @@ export interface PakResult {
 }
 
 const NUL = Uint8Array.of(0);
-const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 
-function context(p: PakParams): Buffer {
+function context(p: PakParams): Uint8Array {
   if (p.key.length !== KEYLEN) throw new RangeError(`PAK key must be ${KEYLEN} bytes`);
-  return Buffer.concat([p.dom, NUL, p.id, NUL]);
+  return concatBytes(p.dom, NUL, p.id, NUL);
 }
 
 /** The two blinding points. Their discrete logs are unknown (hash-to-group), which is what limits an active
  *  attacker to one guess per run. The AS may cache them per principal (9front keeps `pakhash`). */
 export function pakPoints(p: PakParams): { PM: Point; PN: Point } {
-  const msg = Buffer.concat([context(p), p.key]);
+  const msg = concatBytes(context(p), p.key);
   const PM = ristretto255_hasher.hashToCurve(msg, { DST: LABEL.pakPM }) as unknown as Point;
   const PN = ristretto255_hasher.hashToCurve(msg, { DST: LABEL.pakPN }) as unknown as Point;
   return { PM, PN };
@@ -64,7 +64,7 @@ export function pakPoints(p: PakParams): { PM: Point; PN: Point } {
 /** A uniform non-zero scalar: 64 random bytes reduced mod ℓ (bias < 2^-250). */
 function scalarFrom(bytes: Uint8Array): bigint {
   if (bytes.length !== 64) throw new RangeError('scalar source must be 64 bytes');
-  const s = BigInt('0x' + Buffer.from(bytes).toString('hex')) % ORDER;
+  const s = BigInt('0x' + bytesHex(bytes)) % ORDER;
   if (s === 0n) throw new RangeError('zero scalar');
   return s;
 }
@@ -74,7 +74,7 @@ export class PakState {
   /** Our public value (YA for the client role, YB for the AS). */
   readonly y: Uint8Array;
   #x: bigint | undefined;
-  readonly #ctx: Buffer;
+  readonly #ctx: Uint8Array;
   readonly #mine: Point;
   readonly #theirs: Point;
 

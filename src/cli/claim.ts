@@ -51,7 +51,7 @@ export function parseClaimArgs(argv: readonly string[]): ClaimArgs {
 }
 
 /** The code (from the QR payload, or asked) and the new password (none to keep the code). */
-async function secrets(args: ClaimArgs, io: CliIo): Promise<{ code: SetupCode; password: Buffer }> {
+async function secrets(args: ClaimArgs, io: CliIo): Promise<{ code: SetupCode; password: Uint8Array }> {
   const prompts = [...(args.qr ? [] : ['Setup code']), ...(args.keepCode ? [] : ['New password for admin'])];
   const answers = prompts.length === 0 ? [] : await askPasswords(io, prompts, { fromStdin: args.passwordStdin, pipeOk: true, nonEmpty: true });
   let code: SetupCode;

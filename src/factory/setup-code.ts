@@ -27,6 +27,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { CROCKFORD_CHECK_SYMBOLS, CROCKFORD_DIGITS, checkSymbol, decodeCrockford, encodeCrockford, normaliseTyped } from './crockford.ts';
+import { latin1Bytes } from '../util/octets.ts';
 
 /** Random bits in a setup code. */
 export const SETUP_CODE_BITS = 65;
@@ -100,7 +101,8 @@ export function parseSetupCode(text: string): SetupCode {
   return symbols as SetupCode;
 }
 
-/** The password bytes of a code: its canonical form in ASCII (see above). */
-export function setupCodePassword(code: SetupCode): Buffer {
-  return Buffer.from(code, 'ascii');
+/** The password bytes of a code: its canonical form in ASCII (see above). A plain Uint8Array: the setup page
+ *  (src/page/) claims a unit in the browser, which has no Buffer. */
+export function setupCodePassword(code: SetupCode): Uint8Array {
+  return latin1Bytes(code); // the canonical symbols are ASCII
 }

@@ -1,0 +1,58 @@
+// Bundles the setup page's AS client (src/page/auth-client.ts, issue 15) for the browser: one minified ES module
+// with the client halves of src/authsrv, @noble/curves for the PAK and, in place of `node:crypto`, the
+// @noble-based src/page/crypto-shim.ts. Any other Node builtin a client module reaches fails the build here
+// (platform browser resolves no `node:` import), rather than at run time in the page.
+//
+// Issue 15's budget is 150 KB compressed for the whole first load, crypto included; this bundle should stay well
+// under 60 KB of it. `node build/page-bundle.ts [OUTFILE]` (Node 24 runs it as it is) prints the sizes (and writes OUTFILE when given);
+// test/page-crypto.test.ts imports bundlePage and loads its output into Chromium.
+import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The browsers the setup page supports: current Chromium, Safari and Firefox (BigInt, private fields, ES2022). */
+export const PAGE_TARGETS: readonly string[] = ['chrome120', 'safari16.4', 'firefox121'];
+
+/**
+ * The bundle as text, with its size raw and gzipped (level 9, what a server would precompress). `entry` is a
+ * file under the repository, or `{ contents }`: a module's source resolved from the repository root (a test's
+ * own entry that re-exports more, say).
+ */
+export interface PageBundle {
+  code: string;
+  bytes: number;
+  gzipBytes: number;
+}
+
+export async function bundlePage(entry: string | { contents: string } = 'src/page/auth-client.ts'): Promise<PageBundle> {
+  const result = await esbuild.build({
+    ...(typeof entry === 'string'
+      ? { entryPoints: [resolve(ROOT, entry)] }
+      : { stdin: { contents: entry.contents, resolveDir: ROOT, sourcefile: 'page-entry.ts', loader: 'ts' } }),
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: [...PAGE_TARGETS],
+    minify: true,
+    legalComments: 'none',
+    // the client modules import node:crypto as in Node; the page gets the shim instead
+    alias: { 'node:crypto': resolve(ROOT, 'src/page/crypto-shim.ts') },
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0]!.text;
+  // the client modules use plain Uint8Array (src/util/octets.ts); a Buffer left in the bundle would throw in the page
+  if (/\bBuffer\b/.test(code)) throw new Error('the page bundle mentions Buffer: a client module still uses it');
+  return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { code, bytes, gzipBytes } = await bundlePage();
+  const out = process.argv[2];
+  if (out) writeFileSync(out, code);
+  console.log(`page bundle (src/page/auth-client.ts): ${(bytes / 1024).toFixed(1)} KiB, ${(gzipBytes / 1024).toFixed(1)} KiB gzip${out ? `, written to ${out}` : ''}`);
+}
