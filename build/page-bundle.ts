@@ -56,3 +56,64 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (out) writeFileSync(out, code);
   console.log(`page bundle (src/page/auth-client.ts): ${(bytes / 1024).toFixed(1)} KiB, ${(gzipBytes / 1024).toFixed(1)} KiB gzip${out ? `, written to ${out}` : ''}`);
 }
+
+// ---- the whole page: what build/sea.mjs carries in the binary ---------------------------------------------
+
+export interface PageFile {
+  /** the URL path (`/index.html` for the page) */
+  path: string;
+  /** the file name in the output folder and the SEA asset `page/<file>` */
+  file: string;
+  type: string;
+  immutable: boolean;
+}
+
+/**
+ * Bundles the setup page (src/page/ui/main.ts, src/page/app.css, src/page/index.html) into `outDir`: the script
+ * and stylesheet under content-hashed names (cached for a year, src/web/assets.ts), the HTML naming them, each
+ * with .gz and .br beside it, and manifest.json listing them (src/web/page-assets.ts reads it). Returns the
+ * manifest and the bytes a first load transfers (brotli), for the 150 KB budget.
+ */
+export async function buildPage(outDir: string): Promise<{ files: PageFile[]; firstLoadBytes: number }> {
+  const { mkdirSync, readFileSync, rmSync } = await import('node:fs');
+  const { createHash } = await import('node:crypto');
+  const { brotliCompressSync, constants } = await import('node:zlib');
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const js = await esbuild.build({
+    entryPoints: [resolve(ROOT, 'src/page/ui/main.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: [...PAGE_TARGETS],
+    minify: true,
+    legalComments: 'none',
+    alias: { 'node:crypto': resolve(ROOT, 'src/page/crypto-shim.ts') },
+    write: false,
+    logLevel: 'warning',
+  });
+  const code = js.outputFiles[0]!.text;
+  if (/\bBuffer\b/.test(code)) throw new Error('the page bundle mentions Buffer: a client module still uses it');
+  const css = (await esbuild.build({ entryPoints: [resolve(ROOT, 'src/page/app.css')], bundle: true, minify: true, write: false, logLevel: 'warning' })).outputFiles[0]!.text;
+  const hashed = (name: string, ext: string, text: string): string => `${name}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.${ext}`;
+  const jsFile = hashed('app', 'js', code);
+  const cssFile = hashed('app', 'css', css);
+  const html = readFileSync(resolve(ROOT, 'src/page/index.html'), 'utf8').replace('{{js}}', jsFile).replace('{{css}}', cssFile);
+  const files: PageFile[] = [
+    { path: '/index.html', file: 'index.html', type: 'text/html; charset=utf-8', immutable: false },
+    { path: `/${jsFile}`, file: jsFile, type: 'text/javascript; charset=utf-8', immutable: true },
+    { path: `/${cssFile}`, file: cssFile, type: 'text/css; charset=utf-8', immutable: true },
+  ];
+  const contents: Record<string, string> = { 'index.html': html, [jsFile]: code, [cssFile]: css };
+  let firstLoadBytes = 0;
+  for (const f of files) {
+    const raw = Buffer.from(contents[f.file]!);
+    const br = brotliCompressSync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } });
+    writeFileSync(resolve(outDir, f.file), raw);
+    writeFileSync(resolve(outDir, `${f.file}.gz`), gzipSync(raw, { level: 9 }));
+    writeFileSync(resolve(outDir, `${f.file}.br`), br);
+    firstLoadBytes += br.length;
+  }
+  writeFileSync(resolve(outDir, 'manifest.json'), `${JSON.stringify(files, null, 2)}\n`);
+  return { files, firstLoadBytes };
+}

@@ -33,6 +33,11 @@ for (const [key, path] of Object.entries(board.addons)) {
 // SOURCE_DATE_EPOCH (seconds) keeps a reproducible build reproducible
 const epoch = Number(process.env.SOURCE_DATE_EPOCH);
 const builtAt = Number.isInteger(epoch) && epoch > 0 ? epoch * 1000 : Date.now();
+// the setup page (issue 15), bundled for the browser and carried as SEA assets `page/<file>`
+const { buildPage } = await import('./page-bundle.ts');
+const pageDir = join(work, 'page');
+const page = await buildPage(pageDir);
+console.log(`setup page: ${page.files.length} files, first load ${(page.firstLoadBytes / 1024).toFixed(1)} KiB (brotli)`);
 const build = { version: pkg.version, board: board.name, arch: board.arch, paths: board.paths, addonHashes, builtAt };
 await esbuild.build({
   entryPoints: ['src/main.ts'],
@@ -44,7 +49,7 @@ await esbuild.build({
   minify: true,
   keepNames: true,
   legalComments: 'none',
-  define: { __WALNUT_BUILD__: JSON.stringify(build) },
+  define: { __WALNUT_BUILD__: JSON.stringify(build), __WALNUT_PAGE__: JSON.stringify(page.files) },
   // addons never go into the bundle: they ride as SEA assets and are dlopened (src/native/addons.ts)
   loader: { '.node': 'empty' },
   plugins: [
@@ -65,6 +70,7 @@ await esbuild.build({
 
 const assets = {};
 for (const [key, path] of Object.entries(board.addons)) assets[key] = resolve(path);
+for (const f of page.files) for (const ext of ['', '.gz', '.br']) assets[`page/${f.file}${ext}`] = join(pageDir, `${f.file}${ext}`);
 const seaConfig = {
   main: join(work, 'walnut.cjs'),
   output: join(work, 'sea.blob'),

@@ -5,22 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { X64_BINARY, authServerReady, shownSetupCode, startWalnut, until, type RunningWalnut } from './helpers/walnut.ts';
+import { X64_BINARY, startClaimed, until, type RunningWalnut } from './helpers/walnut.ts';
 import { run } from './helpers/clients.ts';
 import { encodings, recordingProxy } from './helpers/wire.ts';
 import { NutLineClient, RefusedError, ticketLogin, words } from '../src/cli/ticket-client.ts';
 
 const OWNER_PW = 'the-owners-password';
 
-async function claimed(): Promise<RunningWalnut> {
-  const w = await startWalnut();
-  await authServerReady(w);
-  const code = shownSetupCode(w);
-  assert.ok(code, w.logs());
-  const r = await run(X64_BINARY, ['claim', `127.0.0.1:${w.port}`, '--password-stdin'], { input: `${code}\n${OWNER_PW}\n` });
-  assert.equal(r.code, 0, r.stderr);
-  return w;
-}
+const claimed = (): Promise<RunningWalnut> => startClaimed(OWNER_PW);
 
 const remote = (port: number, args: string[], input: string) =>
   run(X64_BINARY, ['user', ...args, '--server', `127.0.0.1:${port}`, '--password-stdin'], { input, timeoutMs: 60_000 });

@@ -151,3 +151,15 @@ export function authServerReady(w: RunningWalnut): Promise<void> {
 export function shownSetupCode(w: RunningWalnut): string | undefined {
   return /Its setup code: ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z*$U]{2})/.exec(w.logs())?.[1];
 }
+
+/** A walnut claimed by `walnut claim` with its shown setup code, admin's password `ownerPassword`. */
+export async function startClaimed(ownerPassword: string, options: WalnutOptions = {}): Promise<RunningWalnut> {
+  const { run } = await import('./clients.ts');
+  const w = await startWalnut(options);
+  await authServerReady(w);
+  const code = shownSetupCode(w);
+  if (!code) throw new Error(`no setup code in the log:\n${w.logs()}`);
+  const r = await run(X64_BINARY, ['claim', `127.0.0.1:${w.port}`, '--password-stdin'], { input: `${code}\n${ownerPassword}\n` });
+  if (r.code !== 0) throw new Error(`walnut claim failed: ${r.stderr}`);
+  return w;
+}
