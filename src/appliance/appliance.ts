@@ -123,14 +123,14 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
 
   // 4. TLS: the unit's identity
   let tlsOptions: NutTlsOptions | undefined;
-  let webTls: { server: ServerTlsOptions; notAfter: Date } | undefined;
+  let webTls: { server: ServerTlsOptions; caPem: string; notAfter: Date } | undefined;
   if (config.tls.enabled) {
     try {
       const certs = new ClientCertStore(db);
       const context = tlsFor(config);
       t.defer('certificate expiry check', context.stop);
       tlsOptions = { ...context.options, isRevoked: (serial) => certs.isRevoked(serial) };
-      webTls = { server: context.server, notAfter: context.notAfter };
+      webTls = { server: context.server, caPem: context.caPem, notAfter: context.notAfter };
     } catch (err) {
       throw new StartError(`TLS: ${(err as Error).message}`);
     }
@@ -224,6 +224,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
         events,
         nut: server,
         tls: webTls,
+        history,
         health: { usbReconnects: () => reconnects.count, authFailures },
       });
     } catch (err) {

@@ -31,7 +31,7 @@ export interface ServerTlsOptions {
   honorCipherOrder: true;
 }
 
-export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; server: ServerTlsOptions; notAfter: Date; stop: () => void } {
+export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; server: ServerTlsOptions; caPem: string; notAfter: Date; stop: () => void } {
   const identity = loadIdentity(config.dataDir, config.tls.factory);
   if (identity.selfIssued) {
     log.info(`TLS identity self-issued by this unit's own CA (clients pin it: walnut ca export); names ${identity.names.join(', ')}`);
@@ -58,6 +58,7 @@ export function tlsFor(config: WalnutConfig): { options: NutTlsOptions; server: 
       handshakeTimeoutMs: config.tls.handshakeTimeoutSeconds * 1000,
     },
     server,
+    caPem: identity.caPem,
     notAfter: identity.notAfter,
     stop: () => clearInterval(timer),
   };

@@ -20,6 +20,8 @@ import { pageAssets } from '../web/page-assets.ts';
 import { SessionTable, type WebRole } from '../web/sessions.ts';
 import { WebServer } from '../web/server.ts';
 import type { ServerTlsOptions } from './tls-context.ts';
+import { userDirectory } from './user-directory.ts';
+import type { History } from '../storage/history.ts';
 
 const log = logger('web');
 
@@ -30,7 +32,8 @@ export interface WebDeps {
   authorizer: DbAuthorizer;
   events: EventLog;
   nut: NutServer;
-  tls: { server: ServerTlsOptions; notAfter: Date };
+  tls: { server: ServerTlsOptions; caPem: string; notAfter: Date };
+  history: History;
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
 }
@@ -54,6 +57,7 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
   t.defer('web login flows', () => flows.close());
   const live = new LiveChannel(d.ups, { maxBufferedBytes: w.wsMaxBufferedBytes });
   t.defer('web live channel', () => live.close());
+  const directory = userDirectory(d.principals, d.events);
   const api = new Api({
     ups: d.ups,
     flows,
@@ -63,6 +67,11 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
     roleOf: (user) => webRoleOf(d.principals, user),
     allowed: async (user, right, address) => (await d.authorizer.allowedUser?.(user, right, { address })) ?? false,
     events: d.events,
+    caPem: () => d.tls.caPem,
+    history: d.history,
+    users: {
+      add: (name, change, by, source) => (directory.add(Buffer.from(name), change, by, source) ? 'added' : 'exists'),
+    },
   });
   const server = new WebServer({
     tls: d.tls.server,

@@ -36,6 +36,7 @@ export const LABEL = {
   tlsPsk: 'dp9r1 tls psk',
   serverFinished: 'dp9r1 server finished',
   clientFinished: 'dp9r1 client finished',
+  caBinding: 'dp9r1 ca certificate',
 } as const;
 
 export const SESSIONLEN = 64;
@@ -112,6 +113,17 @@ export function tlsPsk(secret: Uint8Array): Uint8Array {
 /** The Finished tags that close a NUT `AUTH` exchange (docs/auth-protocol.md §7.5): HMAC-SHA256 under the session
  *  secret. They are what makes the p9any binding and the TLS exporter count: a peer whose secret differs (an
  *  edited offer, a TLS man in the middle) cannot produce the other side's tag. */
+/**
+ * The unit's CA certificate vouched for by a login (issue 15): HMAC-SHA256(secret, "dp9r1 ca certificate" 0x00 ‖
+ * SHA-256(CA DER)). Only the two ends of the login hold the secret, so a page that checks this tag knows the CA it
+ * is offered is the one the real unit holds, even if someone in between terminated its TLS (docs/auth-protocol.md
+ * §7.7) — the owner can pin it with the same certainty the password gave.
+ */
+export function caBindingTag(secret: Uint8Array, caDer: Uint8Array): Uint8Array {
+  const digest = createHash('sha256').update(caDer).digest();
+  return new Uint8Array(createHmac('sha256', secret).update(ascii(LABEL.caBinding)).update(NUL).update(digest).digest());
+}
+
 export function finishedTag(secret: Uint8Array, who: 'server' | 'client'): Uint8Array {
   const label = who === 'server' ? LABEL.serverFinished : LABEL.clientFinished;
   return new Uint8Array(createHmac('sha256', secret).update(ascii(label)).update(NUL).digest());

@@ -193,6 +193,7 @@ export class ClientAuth {
   #kn: Uint8Array | undefined;
   #rnc: Uint8Array | undefined;
   #suid: Uint8Array | undefined;
+  #secret: Uint8Array | undefined;
 
   constructor(o: ClientAuthOptions) {
     this.#o = o;
@@ -262,11 +263,17 @@ export class ClientAuth {
     if (!equalBytes(as.chal, this.#chc!)) throw new AuthError(ERR.authenticator);
     const secret = sessionSecret(this.#kn, this.#rnc!, as.rand, this.#binding!, exporter);
     if (!confirmationMatches(finishedTag(secret, 'server'), msg.subarray(AUTHENTLEN))) throw new AuthError(ERR.authenticator);
+    this.#secret = secret;
     return finishedTag(secret, 'client');
   }
 
   get user(): Uint8Array | undefined {
     return this.#suid;
+  }
+
+  /** The session secret, once the server's Finished tag checked out (to verify what the server vouches for). */
+  get secret(): Uint8Array | undefined {
+    return this.#secret;
   }
 }
 

@@ -145,8 +145,9 @@ export interface LoginTransport<R> {
   relay: Relay;
   /** YBs ‖ Ts ‖ Ac in (312 bytes); As ‖ Finished_s out (108) */
   finish(message: Uint8Array): Promise<Uint8Array>;
-  /** Finished_c in (32 bytes); whatever the server answers a confirmed login with (its session, say) */
-  confirm(tag: Uint8Array): Promise<R>;
+  /** Finished_c in (32 bytes); whatever the server answers a confirmed login with (its session, say). `secret`
+   *  is the login's session secret, to check what the server vouches for with it (keys.ts caBindingTag). */
+  confirm(tag: Uint8Array, secret: Uint8Array): Promise<R>;
 }
 
 export interface LoginOptions<R> {
@@ -180,5 +181,5 @@ export async function login<R>(o: LoginOptions<R>): Promise<R> {
   } catch (err) {
     fromAuth(err, 'the user name or password was refused');
   }
-  return t.confirm(tag);
+  return t.confirm(tag, c.secret!);
 }

@@ -10,7 +10,14 @@
 // - errors are HttpErrors with a fixed sentence; nothing echoes the input.
 import { showBytes } from '../auth/bytes.ts';
 import type { Right } from '../auth/rights.ts';
+import { X509Certificate } from 'node:crypto';
+import { caBindingTag } from '../authsrv/keys.ts';
+import type { RoleChange } from '../auth/principals.ts';
+import { parseRoleChange } from '../auth/role-text.ts';
+import { nameProblem } from '../auth/bytes.ts';
 import type { EventLog } from '../storage/event-log.ts';
+import { parseRange } from '../storage/history-buckets.ts';
+import type { History } from '../storage/history.ts';
 import { describeCommand, describeVariable } from '../ups/descriptions.ts';
 import type { UpsModel } from '../ups/model.ts';
 import { summarizeStatus } from '../ups/status-words.ts';
@@ -38,8 +45,19 @@ export interface ApiRequest {
 export interface ApiReply {
   status: number;
   json?: unknown;
+  /** a body that is not JSON (CSV, PEM), with its Content-Type */
+  text?: { type: string; body: string };
   headers?: Record<string, string>;
 }
+
+/** Account changes the admin makes from the page (src/appliance/web.ts adapts the NUT AUTH USER directory). */
+export interface WebUsers {
+  /** 'exists' when the name is taken; roles in describeRoles' text (src/auth/role-text.ts) */
+  add(name: Uint8Array, roles: RoleChange, by: string, source: string): 'added' | 'exists';
+}
+
+/** The history the sampler keeps (src/storage/history.ts). */
+export type HistoryStore = Pick<History, 'series' | 'csv'>;
 
 export interface ApiDeps {
   ups: UpsModel;
@@ -54,6 +72,10 @@ export interface ApiDeps {
   /** the user's NUT rights, as NUT AUTH sessions have them (src/auth/authorizer.ts allowedUser) */
   allowed(user: string, right: Right, address: string): Promise<boolean>;
   events: Pick<EventLog, 'recent' | 'record'>;
+  /** the unit's CA certificate (PEM), offered after a login with its tag over the login's secret */
+  caPem?: () => string | undefined;
+  history?: HistoryStore;
+  users?: WebUsers;
 }
 
 const FLOW = { kind: 'string', max: 32, pattern: /^[A-Za-z0-9_-]{24}$/ } as const;
@@ -117,6 +139,13 @@ export class Api {
         return this.#command(req);
       case 'GET /api/events':
         return this.#events(req);
+      case 'GET /api/history':
+      case 'GET /api/history.csv':
+        return this.#history(req, req.path.endsWith('.csv'));
+      case 'GET /api/ca':
+        return this.#ca(req);
+      case 'POST /api/users':
+        return this.#addUser(req);
       default:
         if (req.method !== 'GET' && req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'GET or POST only');
         throw notFound();
@@ -147,8 +176,9 @@ export class Api {
   #login(req: ApiRequest): ApiReply {
     const i = readInput(req.body, { flow: FLOW, data: { kind: 'bytes', max: 32, exact: 32 } });
     let userBytes: Uint8Array;
+    let secret: Uint8Array;
     try {
-      userBytes = this.#d.flows.confirm(i.flow, req.address, i.data);
+      ({ user: userBytes, secret } = this.#d.flows.confirm(i.flow, req.address, i.data));
     } catch (err) {
       this.#d.events.record('web-login-failed', req.address, 'the login did not complete');
       throw err;
@@ -161,11 +191,51 @@ export class Api {
     }
     const s = this.#d.sessions.create(user, role);
     this.#d.events.record('web-login', req.address, `user ${showBytes(userBytes)} (${role}) proved by a ticket`);
+    // the unit's CA with a tag only this login's two ends can make: the page checks it and can offer the owner
+    // a CA they may pin with the certainty their password gave (keys.ts caBindingTag)
+    const pem = this.#d.caPem?.();
+    const ca = pem ? { pem, tag: b64(caBindingTag(secret, new Uint8Array(new X509Certificate(pem).raw))) } : null;
     return {
       status: 200,
-      json: { user, role, token: s.token },
+      json: { user, role, token: s.token, ca },
       headers: { 'Set-Cookie': sessionCookie(s.id, this.#d.sessions.cookieMaxAge(s)) },
     };
+  }
+
+  #history(req: ApiRequest, csv: boolean): ApiReply {
+    this.#session(req, 'viewer');
+    const range = parseRange(req.query.get('range') ?? '24h');
+    if (!range) throw badRequest('range: 24h, 7d or 30d');
+    if (!this.#d.history) throw new HttpError(503, 'no-history', 'this unit keeps no history');
+    const now = Date.now();
+    if (!csv) return { status: 200, json: this.#d.history.series(range, now) };
+    return {
+      status: 200,
+      text: { type: 'text/csv; charset=utf-8', body: this.#d.history.csv(range, now) },
+      headers: { 'Content-Disposition': `attachment; filename="walnut-history-${range}.csv"` },
+    };
+  }
+
+  #ca(req: ApiRequest): ApiReply {
+    this.#session(req, 'viewer');
+    const pem = this.#d.caPem?.();
+    if (!pem) throw notFound();
+    return { status: 200, text: { type: 'application/x-pem-file', body: pem }, headers: { 'Content-Disposition': 'attachment; filename="walnut-ca.pem"' } };
+  }
+
+  /** The admin adds an account and its roles; its password is set by the admin's page through the AS (AuthUser,
+   *  docs/auth-protocol.md §7.6), never here. */
+  #addUser(req: ApiRequest): ApiReply {
+    const s = this.#session(req, 'admin');
+    const i = readInput(req.body, { name: { kind: 'string', max: 64 }, roles: { kind: 'string', max: 512 } });
+    const name = new TextEncoder().encode(i.name);
+    const problem = nameProblem(name);
+    if (problem) throw badRequest(`name: ${problem}`);
+    const parsed = parseRoleChange(i.roles);
+    if ('problem' in parsed) throw badRequest(`roles: ${parsed.problem}`);
+    if (!this.#d.users) throw new HttpError(503, 'no-users', 'accounts cannot be changed here');
+    if (this.#d.users.add(name, parsed.change, s.user, req.address) === 'exists') throw new HttpError(409, 'exists', 'that user exists already');
+    return { status: 201, json: { name: i.name } };
   }
 
   async #command(req: ApiRequest): Promise<ApiReply> {

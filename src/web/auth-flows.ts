@@ -100,12 +100,14 @@ export class AuthFlows {
     return this.#guard(f, () => f.server!.finish(msg));
   }
 
-  /** Finished_c in; the user the ticket proved (`AUTH CONFIRM`). The flow ends either way. */
-  confirm(id: unknown, address: string, tag: Uint8Array): Uint8Array {
+  /** Finished_c in; the user the ticket proved (`AUTH CONFIRM`) and the login's session secret. The flow ends
+   *  either way. */
+  confirm(id: unknown, address: string, tag: Uint8Array): { user: Uint8Array; secret: Uint8Array } {
     const f = this.#get(id, address);
     if (!f.server) throw this.#spent(f);
     try {
-      return this.#guard(f, () => f.server!.confirm(tag));
+      const user = this.#guard(f, () => f.server!.confirm(tag));
+      return { user, secret: f.server.secret! };
     } finally {
       this.#drop(f);
     }

@@ -189,6 +189,9 @@ export class WebServer {
 
 function sendApi(send: (status: number, headers: Record<string, string>, body?: string) => void, reply: ApiReply): void {
   const headers: Record<string, string> = { 'Cache-Control': 'no-store', ...(reply.headers ?? {}) };
+  if (reply.text) {
+    return send(reply.status, { ...headers, 'Content-Type': reply.text.type, 'Content-Length': String(Buffer.byteLength(reply.text.body)) }, reply.text.body);
+  }
   if (reply.json === undefined) return send(reply.status, headers);
   const body = JSON.stringify(reply.json);
   send(reply.status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }, body);

@@ -1,6 +1,7 @@
 // The claim and the login over the web server's relay (src/web/api.ts /api/flows/*): one flow per attempt, the
 // AS protocol itself in auth-client.ts, run here in the page — the server only ever sees PAK values and sealed
 // envelopes.
+import { caBindingTag } from '../../authsrv/keys.ts';
 import { claim, login, type Relay } from '../auth-client.ts';
 import { api, b64 } from './http.ts';
 import type { Role } from './session.ts';
@@ -23,8 +24,25 @@ export async function claimUnit(offer: string, code: string, newPassword: string
   }
 }
 
+export interface LoggedIn {
+  user: string;
+  role: Role;
+  token: string;
+  /** the unit's CA, when its tag over this login's secret checked out (keys.ts caBindingTag) */
+  ca: { pem: string; fingerprint: string } | null;
+}
+
+/** The CA's DER from its PEM, and its SHA-256 fingerprint as browsers show it (colon-separated hex). */
+export async function caFacts(pem: string): Promise<{ der: Uint8Array; fingerprint: string }> {
+  const der = b64.decode(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', Uint8Array.from(der)));
+  return { der, fingerprint: [...digest].map((x) => x.toString(16).padStart(2, '0').toUpperCase()).join(':') };
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /** A ticket login; the session the server started (its cookie is set by the same reply). */
-export async function logIn(offer: string, user: string, password: string): Promise<{ user: string; role: Role; token: string }> {
+export async function logIn(offer: string, user: string, password: string): Promise<LoggedIn> {
   const { flow, relay } = await openFlow();
   let choice = '';
   return login({
@@ -36,7 +54,16 @@ export async function logIn(offer: string, user: string, password: string): Prom
       start: async (chc) => b64.decode((await api<{ data: string }>('POST', '/api/flows/start', { flow, choice, chc: b64.encode(chc) })).data),
       relay,
       finish: async (m) => b64.decode((await api<{ data: string }>('POST', '/api/flows/finish', { flow, data: b64.encode(m) })).data),
-      confirm: (tag) => api<{ user: string; role: Role; token: string }>('POST', '/api/flows/confirm', { flow, data: b64.encode(tag) }),
+      confirm: async (tag, secret) => {
+        const r = await api<{ user: string; role: Role; token: string; ca: { pem: string; tag: string } | null }>('POST', '/api/flows/confirm', { flow, data: b64.encode(tag) });
+        let ca: LoggedIn['ca'] = null;
+        if (r.ca) {
+          const facts = await caFacts(r.ca.pem);
+          // a CA whose tag does not check out is not offered for pinning: someone between us changed it
+          if (sameBytes(caBindingTag(secret, facts.der), b64.decode(r.ca.tag))) ca = { pem: r.ca.pem, fingerprint: facts.fingerprint };
+        }
+        return { user: r.user, role: r.role, token: r.token, ca };
+      },
     },
   });
 }

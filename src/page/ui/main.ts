@@ -7,6 +7,7 @@ import { claimView } from './views/claim.ts';
 import { dashboardView } from './views/dashboard.ts';
 import { deviceView } from './views/device.ts';
 import { eventsView } from './views/events.ts';
+import { historyView } from './views/history.ts';
 import { layout } from './views/layout.ts';
 import { loginView } from './views/login.ts';
 
@@ -33,13 +34,18 @@ function show(): void {
   } else if (route === '#/events') {
     document.title = 'Events — walnut';
     content = eventsView();
+  } else if (route === '#/history') {
+    document.title = 'History — walnut';
+    const v = historyView();
+    stopCurrent = v.stop;
+    content = v.el;
   } else {
     document.title = `${hello.ups} — walnut`;
     const d = dashboardView(hello);
     stopCurrent = d.stop;
     content = d.el;
   }
-  fill(root, layout(hello, route === '#/device' || route === '#/events' ? route : '#/', content, () => {
+  fill(root, layout(hello, ['#/device', '#/events', '#/history'].includes(route) ? route : '#/', content, () => {
     location.hash = '#/';
     show();
   }));

@@ -5,7 +5,7 @@ export interface Hello {
   ups: string;
   offer: string | null;
   setup: 'open' | 'closed' | 'claimed' | 'none' | 'unknown';
-  session: { user: string; role: Role; token: string } | null;
+  session: { user: string; role: Role; token: string; ca?: { pem: string; fingerprint: string } | null } | null;
 }
 
 export const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };

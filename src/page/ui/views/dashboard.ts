@@ -33,7 +33,18 @@ export function duration(seconds: number): string {
 
 const AVAILABILITY: Record<string, string> = { ok: '', stale: 'Data is stale: the UPS has not answered for a while.', 'not-connected': 'The UPS is not connected.' };
 
-export function dashboardView(_hello: Hello): { el: HTMLElement; stop(): void } {
+/** The unit's CA as this login proved it (flows.ts: its tag over the login's secret checked out), to pin. */
+function caCard(ca: { pem: string; fingerprint: string }): HTMLElement {
+  const href = URL.createObjectURL(new Blob([ca.pem], { type: 'application/x-pem-file' }));
+  return h('section', { class: 'card', 'aria-labelledby': 'ca-title', id: 'ca-card' },
+    h('h2', { id: 'ca-title' }, "This unit's certificate authority"),
+    h('p', {}, 'Your login proved that this is the certificate authority of the unit itself, not of someone in between. Install it in your browser or give it to NUT clients (CERTVERIFY) to trust this unit, and only this unit: it can vouch for no other name.'),
+    h('p', { class: 'fingerprint', id: 'ca-fingerprint' }, `SHA-256 ${ca.fingerprint}`),
+    h('div', { class: 'actions' }, h('a', { class: 'button', href, download: 'walnut-ca.pem' }, 'Download the CA certificate')),
+  );
+}
+
+export function dashboardView(hello: Hello): { el: HTMLElement; stop(): void } {
   const vars = new Map<string, string>();
   const headline = h('p', { class: 'headline', id: 'status-headline', 'aria-live': 'polite' }, 'Connecting…');
   const flags = h('p', { class: 'flags', id: 'status-flags' });
@@ -45,6 +56,7 @@ export function dashboardView(_hello: Hello): { el: HTMLElement; stop(): void } 
     h('section', { class: 'card status', 'aria-labelledby': 'status-title' }, h('h1', { id: 'status-title' }, 'UPS status'), headline, flags, onBattery, availability),
     h('section', { class: 'card', 'aria-labelledby': 'numbers-title' }, h('h2', { id: 'numbers-title' }, 'Now'), grid),
     h('section', { class: 'card', 'aria-labelledby': 'events-title' }, h('h2', { id: 'events-title' }, 'Latest events'), events),
+    hello.session?.ca ? caCard(hello.session.ca) : null,
   );
   let batterySince: number | undefined;
 

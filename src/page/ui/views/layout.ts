@@ -5,6 +5,7 @@ import type { Hello } from '../session.ts';
 
 const PAGES = [
   { hash: '#/', label: 'Dashboard' },
+  { hash: '#/history', label: 'History' },
   { hash: '#/device', label: 'Device' },
   { hash: '#/events', label: 'Events' },
 ];
