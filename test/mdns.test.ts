@@ -4,6 +4,10 @@
 // library) — and upsc reads ups.status from what was discovered.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { startWalnut, type RunningWalnut } from './helpers/walnut.ts';
 import { createMdnsLab, parseBrowse, parseBrowseLine, watchLines, zeroconfLookup, type BrowseEntry, type MdnsLab, type Side } from './helpers/netns.ts';
 
@@ -130,5 +134,65 @@ test('two walnuts with the same instance name, one in each namespace, are both p
     }
   } finally {
     await first.stop();
+  }
+});
+
+test('from the other namespace avahi-browse -rpt finds walnut’s setup page as _https._tcp with path=/ and its port, and curl with the unit’s CA gets the page there', async () => {
+  const walnut = await startWalnut({
+    wrapper: lab.a.wrapper,
+    env: lab.a.env,
+    config: { listen: ['0.0.0.0:0'], mdns: { enabled: true, name: 'Web UPS' }, web: { listen: ['0.0.0.0:0'] } },
+  });
+  try {
+    let webPort = 0;
+    const deadline = Date.now() + 10_000;
+    while (webPort === 0 && Date.now() < deadline) {
+      webPort = Number(/setup page listening on https:\/\/\*?(?:0\.0\.0\.0)?:(\d+)\//.exec(walnut.logs())?.[1] ?? 0);
+      if (webPort === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(webPort > 0, walnut.logs());
+    const https = (await browse(lab.b, '_https._tcp', (es) => es.some((e) => e.name === 'Web UPS'))).filter((e) => e.name === 'Web UPS');
+    assert.deepEqual(
+      https.map((e) => [e.host, e.address, e.port, e.txt]),
+      [[`${lab.a.hostName}.local`, lab.a.address, webPort, ['path=/']]],
+    );
+    // the NUT service is announced beside it, on its own port
+    const nut = (await browse(lab.b, '_nut._tcp', (es) => es.some((e) => e.name === 'Web UPS'))).find((e) => e.name === 'Web UPS')!;
+    assert.equal(nut.port, walnut.port);
+    assert.notEqual(nut.port, webPort);
+
+    // the device certificate was made at this first start inside side A, so it names A's veth address (and the
+    // OS host name, which the lab does not change: avahi's walnut-a is the lab's name for the side, not the host's)
+    const ca = join(walnut.dataDir, 'tls', 'ca.pem');
+    const device = new X509Certificate(readFileSync(join(walnut.dataDir, 'tls', 'device.pem')));
+    const san = device.subjectAltName ?? '';
+    assert.match(san, new RegExp(`IP Address:${lab.a.address.replaceAll('.', '\\.')}(,|$)`), san);
+    const osName = `${hostname().split('.')[0]}.local`;
+    assert.match(san, new RegExp(`DNS:${osName.replaceAll('.', '\\.')}(,|$)`), san);
+
+    const curl = (url: string, extra: string[] = []): ReturnType<Side['exec']> =>
+      lab.b.exec('curl', ['-sS', '--max-time', '10', '--cacert', ca, '-o', '-', '-w', '\\n%{http_code} %{content_type}', ...extra, url]);
+    const { address, port } = https[0]!;
+    // by the address avahi resolved: verified against the certificate's IP address entry
+    const byAddress = await curl(`https://${address}:${port}/`);
+    assert.equal(byAddress.code, 0, byAddress.stderr);
+    assert.match(byAddress.stdout, /^200 text\/html; charset=utf-8$/m);
+    assert.match(byAddress.stdout, /<!doctype html>/i);
+    // by a name the certificate carries, pointed at the resolved address
+    const byName = await curl(`https://${osName}:${port}/`, ['--resolve', `${osName}:${port}:${address}`]);
+    assert.equal(byName.code, 0, byName.stderr);
+    assert.match(byName.stdout, /^200 text\/html; charset=utf-8$/m);
+    // the lab's avahi host name is not among the certificate's names, and curl says so (60: peer certificate
+    // cannot be authenticated): the verification above is real
+    const byAvahiHost = await curl(`https://${https[0]!.host}:${port}/`, ['--resolve', `${https[0]!.host}:${port}:${address}`]);
+    assert.equal(byAvahiHost.code, 60, byAvahiHost.stderr);
+    assert.match(byAvahiHost.stderr, /no alternative certificate subject name matches|does not match/);
+    // and /metrics the same way, for a scraper found by browsing
+    const metrics = await curl(`https://${address}:${port}/metrics`);
+    assert.equal(metrics.code, 0, metrics.stderr);
+    assert.match(metrics.stdout, /^network_ups_tools_ups_status\{flag="OL"\} 1$/m);
+    assert.match(walnut.logs(), /mDNS: published _https\._tcp "Web UPS" on port \d+/);
+  } finally {
+    await walnut.stop();
   }
 });

@@ -110,16 +110,9 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
   });
 
   // 3. the UPS: its model, and the device that feeds it (USB through hidraw, or a simulated fixture)
-  const ups = await startUps(config, t, events);
-  // found again after being lost (the first attach is not a reconnect): walnut_usb_reconnects_total
-  const reconnects = { count: 0, lost: false };
-  ups.on('availability', (a) => {
-    if (a === 'not-connected') reconnects.lost = true;
-    else if (a === 'ok' && reconnects.lost) {
-      reconnects.lost = false;
-      reconnects.count++;
-    }
-  });
+  // the driver counts re-attaches (walnut_usb_reconnects_total); an unplug makes the data stale, never
+  // not-connected, so the model's availability events cannot count them
+  const { ups, driver } = await startUps(config, t, events);
 
   // 4. TLS: the unit's identity
   let tlsOptions: NutTlsOptions | undefined;
@@ -140,7 +133,13 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
 
   // 5. the NUT server and its listeners
   const n = config.nut;
-  const authFailures = { get password() { return authorizer.failedChecks; }, ticket: 0, certificate: 0, bearer: 0 };
+  // read at each scrape; `server` is defined below, before the web page that reads these starts
+  const authFailures = {
+    get password() { return authorizer.failedChecks; },
+    ticket: 0,
+    get certificate() { return server.counters.certificateRefused; },
+    bearer: 0,
+  };
   const server = new NutServer({
     tls: tlsOptions,
     context: {
@@ -225,7 +224,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
         nut: server,
         tls: webTls,
         history,
-        health: { usbReconnects: () => reconnects.count, authFailures },
+        health: { usbReconnects: () => driver.reconnects, authFailures },
       });
     } catch (err) {
       throw new StartError(`web: cannot listen: ${(err as Error).message}`);
@@ -260,7 +259,7 @@ async function listenDualStack(server: NutServer, host: string, port: number): P
   }
 }
 
-async function startUps(config: WalnutConfig, t: Teardown, events: EventLog): Promise<UpsModel> {
+async function startUps(config: WalnutConfig, t: Teardown, events: EventLog): Promise<{ ups: UpsModel; driver: Driver }> {
   let fixture;
   if (config.ups.simulate !== undefined) {
     try {
@@ -312,7 +311,7 @@ async function startUps(config: WalnutConfig, t: Teardown, events: EventLog): Pr
   const availabilityTimer = setInterval(() => ups.checkAvailability(), 1000);
   availabilityTimer.unref();
   t.defer('availability timer', () => clearInterval(availabilityTimer));
-  return ups;
+  return { ups, driver };
 }
 
 function startShutdown(config: WalnutConfig, t: Teardown, deps: { ups: UpsModel; db: Db; events: EventLog; server: NutServer }): void {

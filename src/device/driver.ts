@@ -45,6 +45,7 @@ export class Driver {
   private running = false;
   private ticking = false;
   private searchLogged = false;
+  private attaches = 0;
   /** resolves when the current tick finishes; stop() waits for it so no handle outlives the driver */
   private tickDone: Promise<void> = Promise.resolve();
 
@@ -70,6 +71,12 @@ export class Driver {
     if (this.timer) clearTimeout(this.timer);
     await this.tickDone;
     await this.detach('driver stopped', false);
+  }
+
+  /** Times the device was attached again after the first time (walnut_usb_reconnects_total): after an
+   *  unplug the model goes stale, not not-connected, so the model's availability alone cannot tell. */
+  get reconnects(): number {
+    return Math.max(0, this.attaches - 1);
   }
 
   get pollIntervalMs(): number {
@@ -175,6 +182,7 @@ export class Driver {
     this.ups.setVariable('driver.version.data', device.subdriver);
     this.ups.setVariable('driver.parameter.pollinterval', String(this.pollIntervalMs / 1000));
     this.ups.setVariable('driver.parameter.pollfreq', String(device.fullPollMs / 1000));
+    this.attaches++;
     this.ups.markConnected();
     log.info(`${this.ups.name}: driving ${transport.label} with ${device.subdriver}`);
   }

@@ -58,4 +58,6 @@ export interface ServerCounters {
   requests: number;
   /** clients dropped for maxConsecutiveErrors bad lines in a row */
   badLineClosed: number;
+  /** TLS connections closed because the client certificate policy refused the peer (walnut_auth_failures_total{method="certificate"}) */
+  certificateRefused: number;
 }

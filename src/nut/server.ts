@@ -323,6 +323,7 @@ class Connection {
   private acceptPeer(secure: tls.TLSSocket, options: NutTlsOptions): boolean {
     const verdict = judgePeerCertificate(secure, options);
     if (verdict.refused !== undefined) {
+      this.server.counters.certificateRefused++;
       log.warn(`${this.peer()}: client certificate refused: ${verdict.refused}`);
       this.close('client certificate refused');
       return false;
@@ -354,6 +355,7 @@ export class NutServer {
     parseErrors: 0,
     requests: 0,
     badLineClosed: 0,
+    certificateRefused: 0,
   };
   private readonly servers: net.Server[] = [];
   private readonly connections = new Set<Connection>();
