@@ -38,9 +38,13 @@ export interface ApiRequest {
   token: string | undefined;
   /** the client's address, canonical (an IPv4-mapped IPv6 address is its IPv4 address) */
   address: string;
-  /** the parsed JSON body of a POST; undefined for GET */
-  body: unknown;
+  contentType: string | undefined;
+  /** the body of a POST as it came (bounded by the server); undefined for GET */
+  body: Buffer | undefined;
 }
+
+/** A request after the origin check, its body parsed: an empty body is `{}`, anything else must be JSON. */
+type Parsed = Omit<ApiRequest, 'body'> & { body: unknown };
 
 export interface ApiReply {
   status: number;
@@ -89,17 +93,18 @@ export class Api {
     this.#d = deps;
   }
 
-  async handle(req: ApiRequest): Promise<ApiReply> {
+  async handle(raw: ApiRequest): Promise<ApiReply> {
     try {
-      if (req.method === 'POST') this.#sameOrigin(req);
-      return await this.#route(req);
+      // the origin first: a cross-site form's body is never even parsed
+      if (raw.method === 'POST') this.#sameOrigin(raw);
+      return await this.#route({ ...raw, body: parseBody(raw) });
     } catch (err) {
       if (err instanceof HttpError) return { status: err.status, json: { error: err.code, message: err.message } };
       throw err;
     }
   }
 
-  async #route(req: ApiRequest): Promise<ApiReply> {
+  async #route(req: Parsed): Promise<ApiReply> {
     const key = `${req.method} ${req.path}`;
     switch (key) {
       case 'GET /api/hello':
@@ -153,7 +158,7 @@ export class Api {
   }
 
   /** What the page opens with: the unit, whether it can be claimed, and the session if there is one. */
-  async #hello(req: ApiRequest): Promise<ApiReply> {
+  async #hello(req: Parsed): Promise<ApiReply> {
     const s = this.#d.sessions.get(sessionIdFrom(req.cookie));
     let setup = 'unknown';
     try {
@@ -173,7 +178,7 @@ export class Api {
   }
 
   /** The last step of a login: the ticket proved `user`; the session starts if the user may log in here. */
-  #login(req: ApiRequest): ApiReply {
+  #login(req: Parsed): ApiReply {
     const i = readInput(req.body, { flow: FLOW, data: { kind: 'bytes', max: 32, exact: 32 } });
     let userBytes: Uint8Array;
     let secret: Uint8Array;
@@ -202,7 +207,7 @@ export class Api {
     };
   }
 
-  #history(req: ApiRequest, csv: boolean): ApiReply {
+  #history(req: Parsed, csv: boolean): ApiReply {
     this.#session(req, 'viewer');
     const range = parseRange(req.query.get('range') ?? '24h');
     if (!range) throw badRequest('range: 24h, 7d or 30d');
@@ -216,7 +221,7 @@ export class Api {
     };
   }
 
-  #ca(req: ApiRequest): ApiReply {
+  #ca(req: Parsed): ApiReply {
     this.#session(req, 'viewer');
     const pem = this.#d.caPem?.();
     if (!pem) throw notFound();
@@ -225,7 +230,7 @@ export class Api {
 
   /** The admin adds an account and its roles; its password is set by the admin's page through the AS (AuthUser,
    *  docs/auth-protocol.md §7.6), never here. */
-  #addUser(req: ApiRequest): ApiReply {
+  #addUser(req: Parsed): ApiReply {
     const s = this.#session(req, 'admin');
     const i = readInput(req.body, { name: { kind: 'string', max: 64 }, roles: { kind: 'string', max: 512 } });
     const name = new TextEncoder().encode(i.name);
@@ -238,7 +243,7 @@ export class Api {
     return { status: 201, json: { name: i.name } };
   }
 
-  async #command(req: ApiRequest): Promise<ApiReply> {
+  async #command(req: Parsed): Promise<ApiReply> {
     const s = this.#session(req, 'operator');
     const i = readInput(req.body, { command: { kind: 'string', max: 64, pattern: COMMAND_NAME } });
     const ups = this.#d.ups;
@@ -256,7 +261,7 @@ export class Api {
     return { status: 200, json: { command: name, result: 'SUCCESS' } };
   }
 
-  #events(req: ApiRequest): ApiReply {
+  #events(req: Parsed): ApiReply {
     this.#session(req, 'viewer');
     const limit = Number(req.query.get('limit') ?? '100');
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit: 1 to 1000');
@@ -264,7 +269,7 @@ export class Api {
   }
 
   /** The request's session with at least `role`; a POST must also carry its token. */
-  #session(req: ApiRequest, role: WebRole): WebSession {
+  #session(req: Parsed, role: WebRole): WebSession {
     const s = this.#d.sessions.get(sessionIdFrom(req.cookie));
     if (!s) throw unauthorized();
     if (req.method === 'POST' && !this.#d.sessions.tokenMatches(s, req.token)) throw forbidden('missing or wrong X-Walnut-Token');
@@ -273,8 +278,20 @@ export class Api {
   }
 
   /** A POST comes from a page of this unit: Origin is https://<the Host it was sent to> (fetch always sends it). */
-  #sameOrigin(req: ApiRequest): void {
+  #sameOrigin(req: Pick<ApiRequest, 'host' | 'origin'>): void {
     if (req.host === undefined || req.origin !== `https://${req.host}`) throw forbidden('cross-origin request refused');
+  }
+}
+
+function parseBody(req: ApiRequest): unknown {
+  if (req.body === undefined) return undefined;
+  if (req.body.length === 0) return {};
+  const type = (req.contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new HttpError(415, 'unsupported-media-type', 'send application/json');
+  try {
+    return JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw badRequest('the body is not JSON');
   }
 }
 

@@ -130,7 +130,7 @@ export class WebServer {
       const { path, query } = parseTarget(req.url);
       const method = req.method ?? '';
       if (path.startsWith('/api/')) {
-        const body = method === 'POST' ? await readJson(req, this.#o.maxBodyBytes) : undefined;
+        const body = method === 'POST' ? await readBody(req, this.#o.maxBodyBytes) : undefined;
         const reply = await this.#o.api.handle({
           method,
           path,
@@ -140,6 +140,7 @@ export class WebServer {
           cookie: req.headers.cookie,
           token: header(req.headers['x-walnut-token']),
           address,
+          contentType: header(req.headers['content-type']),
           body,
         });
         sendApi(send, reply);
@@ -226,9 +227,8 @@ function hostName(host: string | undefined): string | undefined {
   return m?.[1];
 }
 
-/** A JSON body of at most `max` bytes, sent as application/json; an empty body is `{}`. */
-async function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+/** A request body of at most `max` bytes (the API decides what it may be, after its origin check). */
+async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > max) throw new HttpError(413, 'too-large', `a request body is at most ${max} bytes`);
   const chunks: Buffer[] = [];
@@ -238,13 +238,7 @@ async function readJson(req: http.IncomingMessage, max: number): Promise<unknown
     if (size > max) throw new HttpError(413, 'too-large', `a request body is at most ${max} bytes`);
     chunks.push(chunk as Buffer);
   }
-  if (size === 0) return {};
-  if (type !== 'application/json') throw new HttpError(415, 'unsupported-media-type', 'send application/json');
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'bad-request', 'the body is not JSON');
-  }
+  return Buffer.concat(chunks);
 }
 
 function listenOn(server: http.Server, host: string, port: number): Promise<number> {
