@@ -22,9 +22,10 @@ function show(): void {
   if (!hello.session) {
     const claimable = hello.setup === 'open';
     document.title = claimable ? 'Claim — walnut' : 'Log in — walnut';
-    fill(root, h('main', { id: 'main', class: 'centered' }, claimable && route !== '#/login' ? claimView(hello, show) : loginView(hello, show),
+    fill(root, h('header', { class: 'top plain' }, h('span', { class: 'brand' }, 'walnut')), h('main', { id: 'main', class: 'centered' }, claimable && route !== '#/login' ? claimView(hello, show) : loginView(hello, show),
       claimable ? h('p', { class: 'switch' }, route === '#/login' ? h('a', { href: '#/' }, 'Claim with the setup code instead') : h('a', { href: '#/login' }, 'Already claimed? Log in')) : null));
-    root.querySelector<HTMLInputElement>('input')?.focus();
+    // the first field still to fill (the login's user name comes filled in as admin)
+    [...root.querySelectorAll('input')].find((i) => i.value === '')?.focus();
     return;
   }
   let content: HTMLElement;

@@ -15,6 +15,9 @@ function typeText(v: VarRow): string {
   return v.type.maxLength ? `text, up to ${v.type.maxLength}` : 'text';
 }
 
+/** A variable's name with a line-break chance before each dot, so a narrow column breaks it there and only there. */
+const nameParts = (name: string): (string | HTMLElement)[] => name.split('.').flatMap((part, i) => (i === 0 ? [part] : [h('wbr'), `.${part}`]));
+
 export function deviceView(hello: Hello): HTMLElement {
   const table = h('tbody');
   const commands = h('ul', { class: 'commands' });
@@ -25,7 +28,7 @@ export function deviceView(hello: Hello): HTMLElement {
     h('section', { class: 'card', 'aria-labelledby': 'commands-title' }, h('h1', { id: 'commands-title' }, 'Commands'), commands, alert.el, result),
     h('section', { class: 'card', 'aria-labelledby': 'vars-title' },
       h('h2', { id: 'vars-title' }, 'Variables'),
-      h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Variable'), h('th', { scope: 'col' }, 'Value'), h('th', { scope: 'col' }, 'Meaning'))), table)),
+      h('div', { class: 'scroll' }, h('table', { class: 'stack vars' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Variable'), h('th', { scope: 'col' }, 'Value'), h('th', { scope: 'col' }, 'Meaning'))), table)),
     ),
     dialog,
   );
@@ -51,14 +54,14 @@ export function deviceView(hello: Hello): HTMLElement {
   };
   void api<Snapshot>('GET', '/api/ups').then((s) => {
     fill(table, ...s.vars.map((v) => h('tr', {},
-      h('th', { scope: 'row' }, h('code', {}, v.name)),
+      h('th', { scope: 'row' }, h('code', {}, ...nameParts(v.name))),
       h('td', {}, v.value, v.writable ? h('span', { class: 'tag' }, ` writable${typeText(v) ? `: ${typeText(v)}` : ''}`) : null),
-      h('td', {}, v.description ?? ''),
+      h('td', { class: 'meaning' }, v.description ?? ''),
     )));
     const canRun = may(hello, 'operator');
     fill(commands, ...s.commands.map((c) => h('li', {},
       canRun ? h('button', { type: 'button', 'data-command': c.name, onclick: () => confirmRun(c.name, c.description) }, c.name) : h('code', {}, c.name),
-      h('span', { class: 'hint' }, ` ${c.description ?? ''}`),
+      c.description ? h('span', { class: 'hint' }, c.description) : null,
     )));
     if (!canRun) commands.after(h('p', { class: 'hint' }, 'Your account may look but not run commands.'));
   }, (err: Error) => alert.show(err.message));

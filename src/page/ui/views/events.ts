@@ -19,8 +19,8 @@ export function eventsView(): HTMLElement {
     const kind = filter.value;
     const shown = rows.filter((r) => kind === '' || r.kind === kind);
     fill(body, ...shown.map((r) => h('tr', {},
-      h('td', {}, h('time', { dateTime: new Date(r.at).toISOString() }, new Date(r.at).toLocaleString())),
-      h('td', {}, r.kind), h('td', {}, r.source ?? ''), h('td', {}, r.detail ?? ''),
+      h('td', { class: 'when' }, h('time', { dateTime: new Date(r.at).toISOString() }, new Date(r.at).toLocaleString())),
+      h('td', { class: 'kind' }, r.kind), h('td', { class: 'source' }, r.source ?? ''), h('td', { class: 'detail' }, r.detail ?? ''),
     )));
     const text = ['time,kind,source,detail', ...shown.map((r) => [new Date(r.at).toISOString(), r.kind, r.source ?? '', r.detail ?? ''].map(csvField).join(','))].join('\r\n');
     URL.revokeObjectURL(csv.href);
@@ -47,7 +47,7 @@ export function eventsView(): HTMLElement {
     h('h1', { id: 'events-page-title' }, 'Events'),
     h('div', { class: 'toolbar' }, h('label', { htmlFor: 'event-kind' }, 'Kind '), filter, csv),
     alert.el,
-    h('div', { class: 'scroll' }, h('table', {}, h('thead', {}, h('tr', {}, ...['Time', 'Kind', 'Source', 'Detail'].map((t) => h('th', { scope: 'col' }, t)))), body)),
-    more,
+    h('div', { class: 'scroll' }, h('table', { class: 'stack log' }, h('thead', {}, h('tr', {}, ...['Time', 'Kind', 'Source', 'Detail'].map((t) => h('th', { scope: 'col' }, t)))), body)),
+    h('div', { class: 'actions start' }, more),
   );
 }

@@ -1,0 +1,208 @@
+// Issue 15, acceptance 4 and 5: every page of the setup page — claim, login, dashboard, device, events and the
+// device page's command confirmation — at a phone's and a desktop's size, in the light and the dark scheme:
+// axe-core finds no serious or critical violation, nothing overflows horizontally, nothing is logged as an error,
+// nothing is asked of another origin; a screenshot of each is written to out/screenshots/<page>-<size>-<scheme>.png
+// for a person to look at. And the claim works from the keyboard alone, with the focus visible at every step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches, type RecordedPage, type TestBrowser } from './helpers/browser.ts';
+import { REPO, authServerReady, shownSetupCode, startClaimed, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
+
+const SHOTS = join(REPO, 'out', 'screenshots');
+const OWNER_PASSWORD = 'the owner password 42';
+const SIZES = { phone: PHONE, desktop: DESKTOP } as const;
+const SCHEMES = ['light', 'dark'] as const;
+
+// the devDependency axe-core (package.json); its minified build, evaluated in each page below
+const AXE = readFileSync(join(dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js'), 'utf8');
+
+/** The little of the DOM the functions below run in the page with (tsconfig.json has no DOM lib for tests). */
+interface FocusedStyle { tag: string; name: string; focusVisible: boolean; outlineStyle: string; outlineWidth: string; outlineColor: string }
+declare const document: { activeElement: unknown; querySelector(s: string): unknown };
+declare const window: { axe?: unknown; getComputedStyle(e: unknown): { outlineStyle: string; outlineWidth: string; outlineColor: string } };
+declare const axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[]; passes: unknown[] }> };
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }
+
+/** Evaluates axe-core's source through CDP Runtime.evaluate, which the page's CSP (script-src 'self') does not
+ * govern — no <script> is injected and the CSP stays on for the page itself. */
+async function injectAxe(page: Page): Promise<void> {
+  if (await page.evaluate(() => typeof window.axe !== 'undefined')) return;
+  const cdp = await page.createCDPSession();
+  const r = await cdp.send('Runtime.evaluate', { expression: AXE, returnByValue: true });
+  await cdp.detach();
+  assert.equal(r.exceptionDetails, undefined, `axe-core did not load: ${JSON.stringify(r.exceptionDetails)}`);
+}
+
+async function audit(page: Page, what: string): Promise<AxeViolation[]> {
+  await injectAxe(page);
+  const { violations, passes } = await page.evaluate(async () => {
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return { violations: r.violations, passes: r.passes.length };
+  });
+  assert.ok(passes > 10, `${what}: axe-core ran its rules (${passes} passed)`);
+  for (const v of violations) {
+    console.log(`axe ${what}: ${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** Screenshots and audits the page as it stands, at both sizes and in both schemes. */
+async function checkEverywhere(rec: RecordedPage, name: string, ready: () => Promise<unknown>, fullPage = true): Promise<void> {
+  const { page } = rec;
+  for (const [size, viewport] of Object.entries(SIZES)) {
+    await page.setViewport(viewport);
+    for (const scheme of SCHEMES) {
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+      await ready();
+      const what = `${name}-${size}-${scheme}`;
+      await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage });
+      assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
+      const bad = await audit(page, what);
+      assert.deepEqual(bad.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('; ')}`), [], `${what}: axe-core`);
+    }
+  }
+}
+
+/** WebSocket URLs the page opens (puppeteer's request event does not show them). */
+async function recordWebSockets(page: Page): Promise<string[]> {
+  const urls: string[] = [];
+  const cdp = await page.createCDPSession();
+  await cdp.send('Network.enable');
+  cdp.on('Network.webSocketCreated', (e) => urls.push(e.url));
+  return urls;
+}
+
+function assertSameOrigin(rec: RecordedPage, sockets: string[], origin: string): void {
+  assert.deepEqual(rec.consoleErrors, [], 'no console errors');
+  assert.deepEqual(rec.requests.filter((u) => !u.startsWith(`${origin}/`)), [], 'no request to another origin');
+  const wss = origin.replace(/^https:/, 'wss:');
+  assert.deepEqual(sockets.filter((u) => !u.startsWith(`${wss}/`)), [], 'no WebSocket to another origin');
+}
+
+async function withBrowser(w: RunningWalnut, body: (b: TestBrowser) => Promise<void>): Promise<void> {
+  const b = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
+  try {
+    await body(b);
+  } finally {
+    await b.close();
+  }
+}
+
+test('every page passes axe-core without a serious or critical violation, fits a phone and a desktop in light and dark, and stays on its own origin', async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const [fresh, claimed] = await Promise.all([startWalnut(), startClaimed(OWNER_PASSWORD)]);
+  try {
+    // the claim page, on an unclaimed unit
+    await authServerReady(fresh);
+    await withBrowser(fresh, async (b) => {
+      const origin = `https://127.0.0.1:${await fresh.webPort()}`;
+      const rec = await b.page(PHONE);
+      const sockets = await recordWebSockets(rec.page);
+      await rec.page.goto(`${origin}/`, { waitUntil: 'networkidle0' });
+      await rec.page.waitForSelector('form[aria-labelledby=claim-title]');
+      await checkEverywhere(rec, 'claim', async () => undefined);
+      assertSameOrigin(rec, sockets, origin);
+    });
+
+    await withBrowser(claimed, async (b) => {
+      const origin = `https://127.0.0.1:${await claimed.webPort()}`;
+      const rec = await b.page(PHONE);
+      const { page } = rec;
+      const sockets = await recordWebSockets(page);
+      await page.goto(`${origin}/`, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('form[aria-labelledby=login-title]');
+      await checkEverywhere(rec, 'login', async () => undefined);
+
+      await page.type('input[name=password]', OWNER_PASSWORD);
+      await page.click('button[type=submit]');
+      await textMatches(page, '#status-headline', /On line/, 30_000);
+      await checkEverywhere(rec, 'dashboard', () => page.waitForSelector('#latest-events li'));
+
+      await page.goto(`${origin}/#/device`);
+      await page.waitForSelector('button[data-command]');
+      await page.waitForSelector('tbody tr');
+      await checkEverywhere(rec, 'device', async () => undefined);
+
+      await page.click('button[data-command]');
+      await page.waitForSelector('dialog[open]');
+      // the modal dialog sits in the viewport: the screenshot is of what the viewport shows
+      await checkEverywhere(rec, 'confirm', async () => undefined, false);
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('dialog:not([open])');
+
+      await page.goto(`${origin}/#/events`);
+      await page.waitForSelector('tbody tr');
+      await checkEverywhere(rec, 'events', async () => undefined);
+
+      assert.ok(sockets.length > 0, 'the dashboard opened its live channel');
+      assertSameOrigin(rec, sockets, origin);
+    });
+  } finally {
+    await Promise.all([fresh.stop(), claimed.stop()]);
+  }
+});
+
+test('a fresh unit is claimed with the keyboard alone, and the focus is visible at every step', async () => {
+  const w = await startWalnut();
+  try {
+    await authServerReady(w);
+    const code = shownSetupCode(w);
+    assert.ok(code, w.logs());
+    await withBrowser(w, async (b) => {
+      const origin = `https://127.0.0.1:${await w.webPort()}`;
+      const rec = await b.page(PHONE);
+      const { page } = rec;
+      const sockets = await recordWebSockets(page);
+      await page.goto(`${origin}/`, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('form[aria-labelledby=claim-title]');
+
+      const focused = (): Promise<FocusedStyle> => page.evaluate(() => {
+        const el = document.activeElement as { tagName: string; name?: string; matches(s: string): boolean } | null;
+        const s = window.getComputedStyle(el);
+        return { tag: el?.tagName.toLowerCase() ?? '', name: el?.name ?? '', focusVisible: el?.matches(':focus-visible') ?? false, outlineStyle: s.outlineStyle, outlineWidth: s.outlineWidth, outlineColor: s.outlineColor };
+      });
+      const expectFocus = async (tag: string, name: string): Promise<void> => {
+        const f = await focused();
+        assert.equal(`${f.tag}[name=${f.name}]`, `${tag}[name=${name}]`, 'the focus is where the Tab order says');
+        assert.ok(f.focusVisible, `${tag}[name=${name}] matches :focus-visible`);
+        assert.notEqual(f.outlineStyle, 'none', `${tag}[name=${name}] shows an outline`);
+        assert.ok(parseFloat(f.outlineWidth) >= 2, `${tag}[name=${name}]'s outline is ${f.outlineWidth} wide`);
+      };
+
+      // the page puts the focus in the first field itself
+      await expectFocus('input', 'code');
+      await page.keyboard.type(code);
+      await page.keyboard.press('Tab');
+      await expectFocus('input', 'new-password');
+      await page.keyboard.type(OWNER_PASSWORD);
+      await page.keyboard.press('Tab');
+      await expectFocus('input', 'new-password-again');
+      await page.keyboard.type(OWNER_PASSWORD);
+      await page.keyboard.press('Tab');
+      await expectFocus('input', 'keep-code');
+      // Space ticks the box (the password fields go off) and unticks it
+      await page.keyboard.press('Space');
+      assert.ok(await page.evaluate(() => (document.querySelector('input[name=new-password]') as { disabled: boolean }).disabled));
+      await page.keyboard.press('Space');
+      assert.ok(!(await page.evaluate(() => (document.querySelector('input[name=new-password]') as { disabled: boolean }).disabled)));
+      await page.keyboard.press('Tab');
+      await expectFocus('button', '');
+      await page.keyboard.press('Enter');
+      await textMatches(page, '#status-headline', /On line/, 30_000);
+      await page.screenshot({ path: join(SHOTS, 'claimed-by-keyboard-phone-light.png'), fullPage: true });
+
+      // and on from the dashboard: the next Tab lands on a visibly focused link of the header
+      await page.keyboard.press('Tab');
+      const f = await focused();
+      assert.equal(f.tag, 'a');
+      assert.ok(f.focusVisible && f.outlineStyle !== 'none', JSON.stringify(f));
+      assertSameOrigin(rec, sockets, origin);
+    });
+  } finally {
+    await w.stop();
+  }
+});
