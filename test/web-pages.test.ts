@@ -1,4 +1,4 @@
-// Issue 15, acceptance 4 and 5: every page of the setup page — claim, login, dashboard, device, events and the
+// Issue 15, acceptance 4 and 5: every page of the setup page — claim, login, dashboard, device, events, history and the
 // device page's command confirmation — at a phone's and a desktop's size, in the light and the dark scheme:
 // axe-core finds no serious or critical violation, nothing overflows horizontally, nothing is logged as an error,
 // nothing is asked of another origin; a screenshot of each is written to out/screenshots/<page>-<size>-<scheme>.png
@@ -137,6 +137,10 @@ test('every page passes axe-core without a serious or critical violation, fits a
       await page.goto(`${origin}/#/events`);
       await page.waitForSelector('tbody tr');
       await checkEverywhere(rec, 'events', async () => undefined);
+
+      await page.goto(`${origin}/#/history`);
+      await page.waitForFunction(`/points/.test(document.getElementById('history-summary')?.textContent ?? '')`, { timeout: 15_000 });
+      await checkEverywhere(rec, 'history', async () => undefined);
 
       assert.ok(sockets.length > 0, 'the dashboard opened its live channel');
       assertSameOrigin(rec, sockets, origin);

@@ -103,6 +103,7 @@ test('a page on another origin cannot act with the owner\'s session, and the coo
     const noToken = await page.evaluate(async () => (await fetch('/api/ups/command', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"command":"beeper.disable"}' })).status);
     assert.equal(noToken, 403);
   } finally {
+    evil.closeAllConnections();
     await new Promise<void>((r) => evil.close(() => r()));
     await browser.close();
     await w.stop();

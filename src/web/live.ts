@@ -99,14 +99,16 @@ export class LiveChannel {
     this.#pending = new Map();
     if (this.#clients.size === 0) return;
     const ups = this.#ups;
-    // the FSD latch shows in ups.status as clients see it (UpsModel.visibleValue)
+    // the status as clients see it, FSD latch included (UpsModel.visibleValue); `vars` names only what changed,
+    // so a page can tell a new status from a new charge
     const status = ups.getVariable('ups.status');
-    if (status) vars['ups.status'] = ups.visibleValue(status);
+    const visible = status ? ups.visibleValue(status) : undefined;
+    if (Object.hasOwn(vars, 'ups.status') && visible !== undefined) vars['ups.status'] = visible;
     const message = JSON.stringify({
       type: 'update',
       at: Date.now(),
       vars,
-      status: summarizeStatus(vars['ups.status'] ?? undefined),
+      status: summarizeStatus(visible),
       availability: ups.availability(),
     });
     for (const c of this.#clients) this.#send(c, message);
