@@ -77,12 +77,13 @@ test: test-deps typecheck depcheck sea
 	$(NODE24) --test --test-reporter=spec --test-concurrency=1 'src/**/*.test.ts' 'test/**/*.test.ts'
 
 bench: sea
-	bash build/need-debian-packages.sh nut-server nut-client
+	bash build/need-debian-packages.sh nut-server nut-client chromium libnss3-tools
 	bash bench/run.sh
 	$(NODE24) bench/hidbench.ts
 	$(NODE24) bench/tlsbench.ts
 	$(NODE24) bench/authbench.ts
 	$(NODE24) bench/claimbench.ts
+	$(NODE24) bench/webbench.ts
 
 clean:
 	rm -rf out dist
