@@ -42,7 +42,10 @@ export function deviceView(hello: Hello): HTMLElement {
       alert.clear();
       result.textContent = `Running ${name}…`;
       void api<{ result: string }>('POST', '/api/ups/command', { command: name }).then(
-        (r) => (result.textContent = `${name}: ${r.result}`),
+        (r) => {
+          result.textContent = `${name}: ${r.result}`;
+          if (name.startsWith('test.battery.')) for (const ms of [2000, 5000, 10_000]) setTimeout(refreshTest, ms);
+        },
         (err: Error) => {
           result.textContent = '';
           alert.show(`${name}: ${err.message}`);
@@ -52,7 +55,16 @@ export function deviceView(hello: Hello): HTMLElement {
     dialog.showModal();
     no.focus();
   };
+  const testResult = h('p', { id: 'battery-test-result', role: 'status' });
+  commands.before(testResult);
+  const showTest = (s: Snapshot): void => {
+    const r = s.vars.find((v) => v.name === 'ups.test.result')?.value;
+    testResult.textContent = r ? `Last battery test: ${r}` : '';
+  };
+  // after a battery test starts, its result changes within seconds (NUT's ups.test.result): read it again
+  const refreshTest = (): void => void api<Snapshot>('GET', '/api/ups').then(showTest, () => undefined);
   void api<Snapshot>('GET', '/api/ups').then((s) => {
+    showTest(s);
     fill(table, ...s.vars.map((v) => h('tr', {},
       h('th', { scope: 'row' }, h('code', {}, ...nameParts(v.name))),
       h('td', {}, v.value, v.writable ? h('span', { class: 'tag' }, ` writable${typeText(v) ? `: ${typeText(v)}` : ''}`) : null),
