@@ -7,7 +7,7 @@ import { api } from '../http.ts';
 import { alertRegion } from './forms.ts';
 
 interface SeriesVariable { name: string; unit: string; values: (number | null)[] }
-interface HistorySeries { range: string; resolution: string; stepMs: number; times: number[]; variables: SeriesVariable[]; marks: { at: number; kind: string }[]; truncated: boolean }
+interface HistorySeries { range: string; resolution: string; stepMs: number; from: number; to: number; times: number[]; variables: SeriesVariable[]; marks: { at: number; kind: string }[]; truncated: boolean }
 
 const RANGES = [
   { range: '24h', label: '24 hours' },
@@ -49,7 +49,9 @@ export function historyView(): { el: HTMLElement; stop(): void } {
   const width = (): number => Math.max(280, charts.clientWidth - 8);
   const resize = (): void => plots.forEach((p) => p.setSize({ width: width(), height: 220 }));
 
+  let last: HistorySeries | undefined;
   const draw = (s: HistorySeries): void => {
+    last = s;
     plots.forEach((p) => p.destroy());
     plots = [];
     const { times, columns } = withGaps(s);
@@ -66,8 +68,12 @@ export function historyView(): { el: HTMLElement; stop(): void } {
       const opts: uPlot.Options = {
         width: width(),
         height: 220,
-        scales: { x: { time: true } },
-        axes: [{ stroke: ink, grid: { stroke: grid } }, { stroke: ink, grid: { stroke: grid }, label: chart.unit }],
+        // the whole range asked for, whatever the samples cover: a day reads as a day even with one sample
+        scales: { x: { time: true, range: [s.from / 1000, s.to / 1000] } },
+        axes: [
+          { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
+          { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, label: chart.unit },
+        ],
         series: [{}, ...picked.map(({ v }, k) => ({ label: v.name, stroke: COLOURS[k % COLOURS.length]!, width: 2, spanGaps: false }))],
         hooks: {
           // power events as vertical lines across the chart
@@ -91,8 +97,8 @@ export function historyView(): { el: HTMLElement; stop(): void } {
       plots.push(new uPlot(opts, [times.map((t) => t / 1000), ...picked.map(({ i }) => columns[i]!)] as uPlot.AlignedData, box));
     }
     fill(charts, ...(sections.length ? sections : [h('p', {}, 'No samples yet: walnut records the UPS every minute.')]));
-    fill(marks, ...s.marks.slice(-20).reverse().map((m) => h('li', {}, h('time', { dateTime: new Date(m.at).toISOString() }, new Date(m.at).toLocaleString()), ` ${MARK_WORDS[m.kind] ?? m.kind}`)));
-    summary.textContent = `${s.times.length} points (${s.resolution === 'raw' ? 'every sample' : `${s.resolution} averages`})${s.truncated ? ', the oldest left out' : ''}.`;
+    fill(marks, ...(s.marks.length === 0 ? [h('li', { class: 'hint' }, 'None in this time range.')] : s.marks.slice(-20).reverse().map((m) => h('li', {}, h('time', { dateTime: new Date(m.at).toISOString() }, new Date(m.at).toLocaleString()), ` ${MARK_WORDS[m.kind] ?? m.kind}`))));
+    summary.textContent = `${s.times.length} ${s.times.length === 1 ? 'point' : 'points'} (${s.resolution === 'raw' ? 'every sample' : `${s.resolution} averages`})${s.truncated ? ', the oldest left out' : ''}.`;
   };
   const load = (): void => {
     csv.href = `/api/history.csv?range=${range}`;
@@ -105,6 +111,12 @@ export function historyView(): { el: HTMLElement; stop(): void } {
     load();
   }));
   addEventListener('resize', resize);
+  // the canvas has no CSS colours: draw again when the system switches between light and dark
+  const scheme = matchMedia('(prefers-color-scheme: dark)');
+  const recolour = (): void => {
+    if (last) draw(last);
+  };
+  scheme.addEventListener('change', recolour);
   const timer = setInterval(load, 60_000);
   const el = h('section', { class: 'card history', 'aria-labelledby': 'history-title' },
     h('h1', { id: 'history-title' }, 'History'),
@@ -118,6 +130,7 @@ export function historyView(): { el: HTMLElement; stop(): void } {
     stop: () => {
       clearInterval(timer);
       removeEventListener('resize', resize);
+      scheme.removeEventListener('change', recolour);
       plots.forEach((p) => p.destroy());
     },
   };
