@@ -121,9 +121,12 @@ export class WebServer {
     const fail = (err: HttpError): void => {
       this.counters.rejected++;
       const body = err.body();
-      send(err.status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store' }, body);
-      // a request we refused may still be sending its body: stop reading it
-      if (!req.complete) req.destroy();
+      // A refused request may still be sending its body: the reply says Connection: close, and Node closes the
+      // socket once the reply is out instead of parsing the rest as another request. Destroying the request here
+      // would cut the reply, and the replies to requests pipelined before it; and a request with no body (a GET,
+      // any 429) is not complete yet while its handler runs, so it keeps its connection.
+      const close: Record<string, string> = !req.complete && hasBody(req) ? { Connection: 'close' } : {};
+      send(err.status, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', ...close }, body);
     };
     try {
       if (!this.#limit.take(address)) throw new HttpError(429, 'too-many-requests', 'too many requests; wait a minute');
@@ -200,6 +203,10 @@ function sendApi(send: (status: number, headers: Record<string, string>, body?: 
 
 const header = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
+/** Whether a request has a body (RFC 9112 §6.3: a request without Content-Length or Transfer-Encoding has none;
+ *  Node's parser has refused a malformed or doubled length already). */
+const hasBody = (req: http.IncomingMessage): boolean => req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+
 /** The request target as a path and query: origin-form only (RFC 9112 §3.2.1), no dot segments, no backslashes,
  *  no encoded slashes or NULs — a path trick is a 400 before anything looks the path up. */
 export function parseTarget(target: string | undefined): { path: string; query: URLSearchParams } {
@@ -233,10 +240,16 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer>
   if (declared > max) throw new HttpError(413, 'too-large', `a request body is at most ${max} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) throw new HttpError(413, 'too-large', `a request body is at most ${max} bytes`);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > max) throw new HttpError(413, 'too-large', `a request body is at most ${max} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    // the client went away (or timed out) before its body was whole: its fault, nothing to log, nobody to answer
+    throw new HttpError(400, 'bad-request', 'the request body did not arrive whole');
   }
   return Buffer.concat(chunks);
 }
