@@ -185,7 +185,8 @@ export class Api {
     try {
       ({ user: userBytes, secret } = this.#d.flows.confirm(i.flow, req.address, i.data));
     } catch (err) {
-      this.#d.events.record('web-login-failed', req.address, 'the login did not complete');
+      // only a login that reached its proof is an event: a made-up flow id is a 400 and writes nothing
+      if (err instanceof HttpError && err.status === 403) this.#d.events.record('web-login-failed', req.address, 'the login did not complete');
       throw err;
     }
     const user = Buffer.from(userBytes).toString('latin1');
