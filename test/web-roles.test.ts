@@ -13,7 +13,7 @@ import { DESKTOP, launchTrusting, textMatches } from './helpers/browser.ts';
 import { addUser, cli } from './accounts-support.ts';
 import { run } from './helpers/clients.ts';
 import { apiFromPage, logInInPage } from './helpers/page-login.ts';
-import { startClaimed } from './helpers/walnut.ts';
+import { X64_BINARY, startClaimed } from './helpers/walnut.ts';
 
 const OWNER_PW = 'owner-password-roles';
 
@@ -152,6 +152,34 @@ test('the CA the page offers after a login is the unit\'s, proven by the login, 
     assert.equal(device.code, 0, 'the unit\'s own certificate verifies');
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await browser.close();
+    await w.stop();
+  }
+});
+
+test('wrong passwords in the page count toward the AS lockout, which then refuses the right one on the web and on NUT alike', async () => {
+  const w = await startClaimed(OWNER_PW, { config: { auth: { lockout: { failures: 3, lockSeconds: 120 } } } });
+  const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
+  try {
+    const origin = `https://127.0.0.1:${await w.webPort()}`;
+    const { page } = await browser.page(DESKTOP);
+    await page.goto(`${origin}/#/login`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('input[name=password]');
+    const attempt = async (password: string): Promise<string> => {
+      await page.$eval('input[name=password]', (el) => ((el as unknown as { value: string }).value = ''));
+      await page.type('input[name=password]', password);
+      await page.click('button[type=submit]');
+      return textMatches(page, '[role=alert]:not([hidden])', /refused/);
+    };
+    for (let i = 0; i < 3; i++) {
+      assert.match(await attempt(`wrong-password-${i}`), /refused/);
+      await page.$eval('[role=alert]', (el) => ((el as unknown as { hidden: boolean }).hidden = true));
+    }
+    // the right password now fails the same way: the name is locked at the AS, whoever relays for it
+    assert.match(await attempt(OWNER_PW), /refused/);
+    const ping = await run(X64_BINARY, ['auth', 'ping', '--server', `127.0.0.1:${w.port}`, '--user', 'admin', '--password-stdin'], { input: `${OWNER_PW}\n` });
+    assert.notEqual(ping.code, 0, 'NUT sees the same lock');
+  } finally {
     await browser.close();
     await w.stop();
   }

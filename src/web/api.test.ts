@@ -110,3 +110,22 @@ test('logout ends the session: its cookie is cleared and the next call is a 401'
   assert.equal((await api.handle(request({ path: '/api/ups', cookie: s.cookie }))).status, 401);
   assert.deepEqual(events, ['web-logout']);
 });
+
+test('a route module answers its own paths under the same origin and session rules, and two modules may not claim one path', async () => {
+  const ups = new UpsModel({ name: 'ups' });
+  const sessions = new SessionTable({ idleMs: 60_000, maxMs: 600_000, maxSessions: 8 });
+  const base = {
+    ups, sessions, setupState: async () => 'claimed', offer: () => undefined, roleOf: () => undefined, allowed: async () => false,
+    flows: new AuthFlows({ newConversation: () => 1, relay: async () => Uint8Array.of(4), end: () => undefined, serverAuth: () => undefined }),
+    events: { recent: () => [], record: () => undefined },
+  } satisfies ApiDeps;
+  const api = new Api({ ...base, modules: [{ 'POST /api/things': (call) => ({ status: 200, json: { by: call.session('admin').user, body: call.body } }) }] });
+  const admin = as(sessions, 'admin', 'owner');
+  const ok = await api.handle(request({ method: 'POST', path: '/api/things', ...admin, json: { a: 1 } }));
+  assert.deepEqual([ok.status, ok.json], [200, { by: 'owner', body: { a: 1 } }]);
+  const viewer = as(sessions, 'viewer');
+  assert.equal((await api.handle(request({ method: 'POST', path: '/api/things', ...viewer, json: {} }))).status, 403);
+  assert.equal((await api.handle(request({ method: 'POST', path: '/api/things', ...admin, origin: 'https://evil', json: {} }))).status, 403);
+  const twice = { 'GET /api/x': () => ({ status: 200 }) };
+  assert.throws(() => new Api({ ...base, modules: [twice, twice] }), /two API modules answer GET \/api\/x/);
+});

@@ -44,7 +44,14 @@ export interface ApiRequest {
 }
 
 /** A request after the origin check, its body parsed: an empty body is `{}`, anything else must be JSON. */
-type Parsed = Omit<ApiRequest, 'body'> & { body: unknown };
+export type Parsed = Omit<ApiRequest, 'body'> & { body: unknown };
+
+/** What a route of another module gets: the parsed request and the session check every route uses (the role at
+ *  least `role`, and on a POST the session token). */
+export type ApiCall = Parsed & { session(role: WebRole): WebSession };
+export type Route = (call: ApiCall) => ApiReply | Promise<ApiReply>;
+/** Routes by `METHOD /path` (exact paths; the same origin rule and body limits apply to all). */
+export type RouteModule = Readonly<Record<string, Route>>;
 
 export interface ApiReply {
   status: number;
@@ -80,6 +87,8 @@ export interface ApiDeps {
   caPem?: () => string | undefined;
   history?: HistoryStore;
   users?: WebUsers;
+  /** the pages beyond the dashboard (clients, users and security, power policy, system: issue 16) */
+  modules?: readonly RouteModule[];
 }
 
 const FLOW = { kind: 'string', max: 32, pattern: /^[A-Za-z0-9_-]{24}$/ } as const;
@@ -89,8 +98,16 @@ const ROLE_RANK: Record<WebRole, number> = { viewer: 0, operator: 1, admin: 2 };
 export class Api {
   readonly #d: ApiDeps;
 
+  readonly #extra = new Map<string, Route>();
+
   constructor(deps: ApiDeps) {
     this.#d = deps;
+    for (const m of deps.modules ?? []) {
+      for (const [key, route] of Object.entries(m)) {
+        if (this.#extra.has(key)) throw new Error(`two API modules answer ${key}`);
+        this.#extra.set(key, route);
+      }
+    }
   }
 
   async handle(raw: ApiRequest): Promise<ApiReply> {
@@ -151,9 +168,12 @@ export class Api {
         return this.#ca(req);
       case 'POST /api/users':
         return this.#addUser(req);
-      default:
+      default: {
+        const extra = this.#extra.get(key);
+        if (extra) return extra({ ...req, session: (role) => this.#session(req, role) });
         if (req.method !== 'GET' && req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'GET or POST only');
         throw notFound();
+      }
     }
   }
 

@@ -2,12 +2,9 @@
 // logged-in pages (hash routes, so the server serves one document and the CSP stays one rule).
 import { h, fill } from './dom.ts';
 import { api, setToken } from './http.ts';
-import type { Hello } from './session.ts';
+import { PAGES } from './pages.ts';
+import { may, type Hello } from './session.ts';
 import { claimView } from './views/claim.ts';
-import { dashboardView } from './views/dashboard.ts';
-import { deviceView } from './views/device.ts';
-import { eventsView } from './views/events.ts';
-import { historyView } from './views/history.ts';
 import { layout } from './views/layout.ts';
 import { loginView } from './views/login.ts';
 
@@ -28,25 +25,12 @@ function show(): void {
     [...root.querySelectorAll('input')].find((i) => i.value === '')?.focus();
     return;
   }
-  let content: HTMLElement;
-  if (route === '#/device') {
-    document.title = 'Device — walnut';
-    content = deviceView(hello);
-  } else if (route === '#/events') {
-    document.title = 'Events — walnut';
-    content = eventsView();
-  } else if (route === '#/history') {
-    document.title = 'History — walnut';
-    const v = historyView();
-    stopCurrent = v.stop;
-    content = v.el;
-  } else {
-    document.title = `${hello.ups} — walnut`;
-    const d = dashboardView(hello);
-    stopCurrent = d.stop;
-    content = d.el;
-  }
-  fill(root, layout(hello, ['#/device', '#/events', '#/history'].includes(route) ? route : '#/', content, () => {
+  const visible = PAGES.filter((p) => may(hello, p.minRole));
+  const page = visible.find((p) => p.hash === route) ?? visible[0]!;
+  document.title = page.hash === '#/' ? `${hello.ups} — walnut` : `${page.label} — walnut`;
+  const v = page.view(hello);
+  stopCurrent = v.stop;
+  fill(root, layout(hello, visible, page.hash, v.el, () => {
     location.hash = '#/';
     show();
   }));

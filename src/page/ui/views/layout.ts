@@ -3,14 +3,7 @@ import { h } from '../dom.ts';
 import { api, setToken } from '../http.ts';
 import type { Hello } from '../session.ts';
 
-const PAGES = [
-  { hash: '#/', label: 'Dashboard' },
-  { hash: '#/history', label: 'History' },
-  { hash: '#/device', label: 'Device' },
-  { hash: '#/events', label: 'Events' },
-];
-
-export function layout(hello: Hello, current: string, content: HTMLElement, loggedOut: () => void): HTMLElement {
+export function layout(hello: Hello, pages: readonly { hash: string; label: string }[], current: string, content: HTMLElement, loggedOut: () => void): HTMLElement {
   const logout = h('button', { type: 'button', class: 'link' }, 'Log out');
   logout.addEventListener('click', () => {
     void api('POST', '/api/logout').catch(() => undefined).then(() => {
@@ -23,7 +16,7 @@ export function layout(hello: Hello, current: string, content: HTMLElement, logg
     h('header', { class: 'top' },
       h('a', { class: 'brand', href: '#/' }, 'walnut'),
       h('nav', { 'aria-label': 'Pages' },
-        h('ul', {}, ...PAGES.map((p) => h('li', {}, h('a', { href: p.hash, ...(p.hash === current ? { 'aria-current': 'page' } : {}) }, p.label)))),
+        h('ul', {}, ...pages.map((p) => h('li', {}, h('a', { href: p.hash, ...(p.hash === current ? { 'aria-current': 'page' } : {}) }, p.label)))),
       ),
       h('div', { class: 'who' }, h('span', {}, `${hello.session?.user ?? ''} (${hello.session?.role ?? ''})`), logout),
     ),

@@ -1,0 +1,27 @@
+// The logged-in pages: their address, their name in the menu, the least role that sees them, and how to build
+// them. A page a role may not see is left out of its menu (the API refuses its calls anyway: src/web/api.ts).
+import type { Hello, Role } from './session.ts';
+import { dashboardView } from './views/dashboard.ts';
+import { deviceView } from './views/device.ts';
+import { eventsView } from './views/events.ts';
+import { historyView } from './views/history.ts';
+
+export interface View {
+  el: HTMLElement;
+  /** timers and sockets to stop when the page is left */
+  stop?: () => void;
+}
+
+export interface PageSpec {
+  hash: string;
+  label: string;
+  minRole: Role;
+  view: (hello: Hello) => View;
+}
+
+export const PAGES: readonly PageSpec[] = [
+  { hash: '#/', label: 'Dashboard', minRole: 'viewer', view: (hello) => dashboardView(hello) },
+  { hash: '#/history', label: 'History', minRole: 'viewer', view: () => historyView() },
+  { hash: '#/device', label: 'Device', minRole: 'viewer', view: (hello) => ({ el: deviceView(hello) }) },
+  { hash: '#/events', label: 'Events', minRole: 'viewer', view: () => ({ el: eventsView() }) },
+];
