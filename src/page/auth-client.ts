@@ -4,7 +4,8 @@
 // Transport-agnostic: the caller passes functions that carry one message to the web server and bring its answer
 // back (fetch, a WebSocket, or a test's direct call); the web server relays AS requests to the AS byte for byte,
 // as the NUT server's `AUTH AS` does (docs/auth-protocol.md §7.5). src/page/README.md says what it must implement.
-import { ClientAuth, PasswdClient, domainProblem } from '../authsrv/mutual.ts';
+import { ClientAuth, PasswdClient, UserAdminClient, domainProblem } from '../authsrv/mutual.ts';
+import type { UserOp } from '../authsrv/messages.ts';
 import { AuthError, ERR } from '../authsrv/errors.ts';
 import { nameProblem, passwordProblem } from '../auth/bytes.ts';
 import { OWNER_NAME } from '../auth/owner-name.ts';
@@ -182,4 +183,53 @@ export async function login<R>(o: LoginOptions<R>): Promise<R> {
     fromAuth(err, 'the user name or password was refused');
   }
   return t.confirm(tag, c.secret!);
+}
+
+export interface UserChange {
+  op: UserOp;
+  name: Secret;
+  /** the new password for `set`; none for `remove` */
+  password?: Secret;
+}
+
+export interface UserAdminOptions {
+  /** the administrator (walnut: the owner) and their own password, which proves them to the AS */
+  admin: Secret;
+  adminPassword: Secret;
+  domain: string;
+  relay: Relay;
+  changes: readonly UserChange[];
+  random?: (n: number) => Uint8Array;
+}
+
+/**
+ * User administration (docs/auth-protocol.md §7.6) from the page: the administrator's PAK, then each change sealed
+ * under Kn for the AS alone — a new user's password is made or typed in the page and never reaches the web server.
+ * A change the AS refuses by a rule stops there with its text (`rejected`); the ones before it stand.
+ */
+export async function administerUsers(o: UserAdminOptions): Promise<void> {
+  checked(domainProblem(o.domain));
+  const admin = asBytes(o.admin);
+  checked(nameProblem(admin));
+  const changes = o.changes.map((c) => ({ op: c.op, name: asBytes(c.name), password: c.password === undefined ? new Uint8Array(0) : asBytes(c.password) }));
+  for (const c of changes) {
+    checked(nameProblem(c.name));
+    if (c.op === 'set') checked(passwordProblem(c.password));
+  }
+  const client = new UserAdminClient({ admin, password: asBytes(o.adminPassword), ...(o.random ? { random: o.random } : {}) });
+  try {
+    const r1 = await o.relay(await client.request(o.domain)); // scrypt runs here
+    client.open(await o.relay(client.confirm(r1))); // a wrong password, or not an administrator, stops here
+  } catch (err) {
+    if (err instanceof AuthError && err.text === ERR.notAdmin) throw new PageAuthError('refused', 'this account may not change other accounts');
+    fromAuth(err, "the administrator's password was refused");
+  }
+  for (const c of changes) {
+    try {
+      client.done(await o.relay(client.userRequest(c)));
+    } catch (err) {
+      if (err instanceof AuthError) throw new PageAuthError('rejected', err.text);
+      throw err;
+    }
+  }
 }
