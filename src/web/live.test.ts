@@ -100,3 +100,23 @@ test('a socket whose session ended, or that missed a ping, goes at the next ping
   assert.equal(silent.terminated, true, 'no pong to the last ping');
   live.close();
 });
+
+test('the time the UPS went on battery is the server\'s, the same for a page that opens later, and clears on line', async () => {
+  const ups = model();
+  const live = new LiveChannel(ups, { maxBufferedBytes: 1024 });
+  const first = new FakeSocket();
+  live.attach(first as unknown as WebSocket, () => true);
+  const before = Date.now();
+  ups.setVariable('ups.status', 'OB DISCHRG');
+  await turn();
+  const since = (first.sent[1] as { onBatterySince: number }).onBatterySince;
+  assert.ok(since >= before && since <= Date.now());
+  await new Promise((r) => setTimeout(r, 20));
+  const later = new FakeSocket();
+  live.attach(later as unknown as WebSocket, () => true);
+  assert.equal((later.sent[0] as { onBatterySince: number }).onBatterySince, since);
+  ups.setVariable('ups.status', 'OL CHRG');
+  await turn();
+  assert.equal((later.sent[1] as { onBatterySince: number | null }).onBatterySince, null);
+  live.close();
+});

@@ -34,6 +34,9 @@ export class LiveChannel {
   readonly #timer: NodeJS.Timeout;
   /** clients dropped for being slow or noisy (a counter for /metrics) */
   dropped = 0;
+  /** when the UPS went on battery (this server's clock), so every page shows the same "on battery for" even
+   *  if it opened later; undefined while on line */
+  #onBatterySince: number | undefined;
 
   readonly #onVariable = (name: string, value: string | undefined): void => {
     this.#pending.set(name, value ?? null);
@@ -48,6 +51,7 @@ export class LiveChannel {
     ups.on('availability', this.#onOther);
     ups.on('fsd', this.#onOther);
     ups.on('commands', this.#onOther);
+    this.#trackBattery();
     this.#timer = setInterval(() => this.#ping(), this.#o.pingIntervalMs);
     this.#timer.unref();
   }
@@ -74,7 +78,7 @@ export class LiveChannel {
         ws.close(1008, 'too many messages');
       }
     });
-    this.#send(c, JSON.stringify({ type: 'snapshot', ups: upsSnapshot(this.#ups) }));
+    this.#send(c, JSON.stringify({ type: 'snapshot', ups: upsSnapshot(this.#ups), onBatterySince: this.#onBatterySince ?? null }));
   }
 
   /** Stops listening to the model and closes every socket (the server is stopping). */
@@ -89,6 +93,12 @@ export class LiveChannel {
     this.#clients.clear();
   }
 
+  #trackBattery(): void {
+    const ob = this.#ups.statusTokens().includes('OB');
+    if (ob && this.#onBatterySince === undefined) this.#onBatterySince = Date.now();
+    if (!ob) this.#onBatterySince = undefined;
+  }
+
   #schedule(): void {
     this.#scheduled ??= setImmediate(() => this.#flush());
   }
@@ -97,6 +107,7 @@ export class LiveChannel {
     this.#scheduled = undefined;
     const vars = Object.fromEntries(this.#pending);
     this.#pending = new Map();
+    this.#trackBattery();
     if (this.#clients.size === 0) return;
     const ups = this.#ups;
     // the status as clients see it, FSD latch included (UpsModel.visibleValue); `vars` names only what changed,
@@ -110,6 +121,7 @@ export class LiveChannel {
       vars,
       status: summarizeStatus(visible),
       availability: ups.availability(),
+      onBatterySince: this.#onBatterySince ?? null,
     });
     for (const c of this.#clients) this.#send(c, message);
   }

@@ -7,7 +7,9 @@ import type { Hello } from '../session.ts';
 interface Var { name: string; value: string }
 interface Summary { headline: string; tone: string; flags: { flag: string; words: string }[] }
 interface Snapshot { name: string; description: string | null; availability: string; status: Summary; vars: Var[] }
-type Live = { type: 'snapshot'; ups: Snapshot } | { type: 'update'; at: number; vars: Record<string, string | null>; status: Summary; availability: string };
+type Live =
+  | { type: 'snapshot'; ups: Snapshot; onBatterySince: number | null }
+  | { type: 'update'; at: number; vars: Record<string, string | null>; status: Summary; availability: string; onBatterySince: number | null };
 interface EventRow { at: number; kind: string; source: string | null; detail: string | null }
 
 /** The numbers shown, in order: the variable, its label, how to show it. */
@@ -66,17 +68,16 @@ export function dashboardView(hello: Hello): { el: HTMLElement; stop(): void } {
     flags.textContent = status.flags.length ? `Flags: ${status.flags.map((f) => f.flag).join(' ')}` : '';
     availability.textContent = AVAILABILITY[avail] ?? avail;
     availability.hidden = avail === 'ok';
-    const ob = status.flags.some((f) => f.flag === 'OB');
-    if (ob && batterySince === undefined) batterySince = Date.now();
-    if (!ob) batterySince = undefined;
     onBattery.hidden = batterySince === undefined;
+    showSince();
     fill(grid, ...METRICS.filter((m) => vars.has(m.name)).flatMap((m) => [
       h('div', { class: 'metric', 'data-var': m.name }, h('dt', {}, m.label), h('dd', {}, m.show(vars.get(m.name)!))),
     ]));
   };
-  const tick = setInterval(() => {
-    if (batterySince !== undefined) onBattery.textContent = `On battery for ${duration((Date.now() - batterySince) / 1000)}`;
-  }, 1000);
+  const showSince = (): void => {
+    if (batterySince !== undefined) onBattery.textContent = `On battery for ${duration(Math.max(0, Date.now() - batterySince) / 1000)}`;
+  };
+  const tick = setInterval(showSince, 1000);
 
   const loadEvents = (): void => {
     void api<EventRow[]>('GET', '/api/events?limit=8').then((rows) => fill(events, ...rows.map((r) =>
@@ -93,6 +94,8 @@ export function dashboardView(hello: Hello): { el: HTMLElement; stop(): void } {
     ws = new WebSocket(`wss://${location.host}/api/live`);
     ws.addEventListener('message', (e) => {
       const m = JSON.parse(String(e.data)) as Live;
+      // the server's clock says when the battery took over; shown against ours, which may differ a little
+      batterySince = m.onBatterySince ?? undefined;
       if (m.type === 'snapshot') {
         vars.clear();
         for (const v of m.ups.vars) vars.set(v.name, v.value);
