@@ -171,8 +171,7 @@ export function usersRoutes(d: UsersRouteDeps): RouteModule {
       return {
         status: 201,
         json: { serial: issued.serialHex, name: i.name, notAfter: issued.notAfter.getTime(), pem: issued.pem, p12: issued.p12.toString('base64url') },
-        headers: { 'Cache-Control': 'no-store' },
-      };
+      }; // no-store, as every API reply (server.ts)
     },
 
     'POST /api/certs/revoke': (call) => {
