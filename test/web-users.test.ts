@@ -6,7 +6,7 @@
 // in `walnut log` with its author and no password is in any log. axe-core and screenshots at both widths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,13 +17,13 @@ import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches } from 
 import { cli } from './accounts-support.ts';
 import { run } from './helpers/clients.ts';
 import { apiFromPage, logInInPage } from './helpers/page-login.ts';
-import { REPO, X64_BINARY, startClaimed, type RunningWalnut } from './helpers/walnut.ts';
+import { REPO, X64_BINARY, startClaimed, until, type RunningWalnut } from './helpers/walnut.ts';
 
 const OWNER_PW = 'owner-password-users';
 const SHOTS = join(REPO, 'out', 'screenshots');
 const AXE = readFileSync(join(dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js'), 'utf8');
 
-declare const document: { querySelector(s: string): { href: string; value: string } | null };
+declare const document: unknown;
 declare const axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[]; passes: unknown[] }> };
 interface AxeViolation { id: string; impact: string | null; nodes: { target: string[]; failureSummary?: string }[] }
 
@@ -102,6 +102,8 @@ async function confirmInDialog(page: Page, newPassword?: string): Promise<void> 
 
 async function loginRefused(page: Page, origin: string, user: string, password: string): Promise<string> {
   await page.goto(`${origin}/#/login`, { waitUntil: 'networkidle0' });
+  // a page that had a session asks its unit again, as a person's reload does
+  await page.reload({ waitUntil: 'networkidle0' });
   await page.waitForSelector('input[name=username]');
   await page.$eval('input[name=username]', (el) => ((el as unknown as { value: string }).value = ''));
   await page.type('input[name=username]', user);
@@ -156,6 +158,7 @@ test('the admin creates an operator in the page; passwords set and changed there
     assert.match(await loginRefused(op, origin, 'op1', 'operator-pass-1'), /refused/, 'the old password fails on the web');
     assert.notEqual((await authPing(w, 'op1', 'operator-pass-1')).code, 0, 'and over NUT');
     assert.match(await upscmd(w, 'op1', 'operator-pass-1'), /ACCESS-DENIED/);
+    await op.goto(`${origin}/#/`); // leaves the refused login form, so the next one starts empty
     await logInInPage(op, origin, 'op1', 'operator-pass-2');
     assert.equal(await upscmd(w, 'op1', 'operator-pass-2'), 'OK');
 
@@ -190,12 +193,17 @@ test('the admin creates an operator in the page; passwords set and changed there
     assert.match(p12Password, /^[a-z2-9]{24}$/);
     await ap.click('#issue-cert button[type=submit]');
     await ap.waitForSelector('#download-pem');
-    const pem = await ap.evaluate(async () => (await fetch(document.querySelector('#download-pem')!.href)).text());
-    const p12 = await ap.evaluate(async () => [...new Uint8Array(await (await fetch(document.querySelector('#download-p12')!.href)).arrayBuffer())]);
+    // downloaded as a person does, by the links (the page's CSP lets nothing else read them)
+    const cdp = await ap.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+    await ap.click('#download-pem');
+    await ap.click('#download-p12');
     const pemFile = join(dir, 'nas-web.pem');
     const p12File = join(dir, 'nas-web.p12');
-    writeFileSync(pemFile, pem);
-    writeFileSync(p12File, Buffer.from(p12));
+    await until('both files downloaded', () => existsSync(pemFile) && existsSync(p12File));
+    await cdp.detach();
+    const pem = readFileSync(pemFile, 'utf8');
+    assert.match(pem, /^-----BEGIN CERTIFICATE-----[^]*-----BEGIN CERTIFICATE-----[^]*-----BEGIN PRIVATE KEY-----/, 'certificate, CA, key');
     const verify = await run('openssl', ['verify', '-CAfile', caFile, '-purpose', 'sslclient', pemFile]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     const p12Check = await run('openssl', ['pkcs12', '-in', p12File, '-passin', `pass:${p12Password}`, '-noout']);

@@ -14,8 +14,8 @@ interface Issued { serial: string; name: string; notAfter: number; pem: string; 
 
 /** What each choice in the form gives, in describeRoles' words (src/auth/role-text.ts); the web role follows. */
 export const ROLE_PRESETS: readonly { id: string; label: string; roles: string }[] = [
-  { id: 'operator', label: 'Operator: runs commands and changes settings', roles: 'upsmon=secondary actions=SET instcmds=ALL' },
-  { id: 'viewer', label: 'Viewer: looks, and monitors as a secondary', roles: 'upsmon=secondary' },
+  { id: 'operator', label: 'Operator: commands and settings', roles: 'upsmon=secondary actions=SET instcmds=ALL' },
+  { id: 'viewer', label: 'Viewer: looks, monitors as secondary', roles: 'upsmon=secondary' },
   { id: 'custom', label: 'Custom NUT roles', roles: '' },
 ];
 
@@ -191,6 +191,7 @@ export function usersView(hello: Hello): HTMLElement {
   return h('div', { class: 'users-page' },
     h('section', { class: 'card', 'aria-labelledby': 'users-title' },
       h('h1', { id: 'users-title' }, 'Users & security'),
+      h('p', { class: 'hint' }, `You are ${me}, the unit's owner: change your own password on My password.`),
       status,
       usersAlert.el,
       h('div', { class: 'scroll' }, h('table', { class: 'stack accounts' },
