@@ -42,7 +42,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 /** Screenshots and audits at a phone's and a desktop's width, light and dark. */
-async function checkPage(page: Page, name: string, ready: () => Promise<unknown>): Promise<void> {
+async function checkPage(page: Page, name: string, ready: () => Promise<unknown>, fullPage = true): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
     await page.setViewport(viewport);
@@ -50,7 +50,7 @@ async function checkPage(page: Page, name: string, ready: () => Promise<unknown>
       await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
       await ready();
       const what = `${name}-${size}-${scheme}`;
-      await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage: true });
+      await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage });
       assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
       assert.deepEqual(await seriousViolations(page), [], `${what}: axe-core`);
     }
@@ -152,6 +152,8 @@ test('the admin creates an operator in the page; passwords set and changed there
 
     // 3. the admin sets op1's password in the page: op1's web session ends, the old password fails everywhere
     await ap.click('tr[data-user="op1"] button[data-action=password]');
+    // the modal dialog sits in the viewport: the screenshot is of what the viewport shows
+    await checkPage(ap, 'users-set-password', () => ap.waitForSelector('dialog[open] input[name=user-new-password]'), false);
     await confirmInDialog(ap, 'operator-pass-2');
     await textMatches(ap, '#users-status', /password of op1 is changed/);
     assert.match((await apiFromPage(op, 'GET', '/api/hello')).text, /"session":null/, "op1's web session ended");
