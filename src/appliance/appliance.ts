@@ -116,14 +116,14 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
 
   // 4. TLS: the unit's identity
   let tlsOptions: NutTlsOptions | undefined;
-  let webTls: { server: ServerTlsOptions; caPem: string; notAfter: Date } | undefined;
+  let webTls: { server: ServerTlsOptions; caPem: string; notAfter: Date; certs: ClientCertStore } | undefined;
   if (config.tls.enabled) {
     try {
       const certs = new ClientCertStore(db);
       const context = tlsFor(config);
       t.defer('certificate expiry check', context.stop);
       tlsOptions = { ...context.options, isRevoked: (serial) => certs.isRevoked(serial) };
-      webTls = { server: context.server, caPem: context.caPem, notAfter: context.notAfter };
+      webTls = { server: context.server, caPem: context.caPem, notAfter: context.notAfter, certs };
     } catch (err) {
       throw new StartError(`TLS: ${(err as Error).message}`);
     }

@@ -22,6 +22,9 @@ import { WebServer } from '../web/server.ts';
 import type { ServerTlsOptions } from './tls-context.ts';
 import { userDirectory } from './user-directory.ts';
 import type { History } from '../storage/history.ts';
+import type { ClientCertStore } from '../tls/client-certs.ts';
+import { usersRoutes } from '../web/routes-users.ts';
+import { certificateIssuer } from './web-certs.ts';
 
 const log = logger('web');
 
@@ -32,7 +35,7 @@ export interface WebDeps {
   authorizer: DbAuthorizer;
   events: EventLog;
   nut: NutServer;
-  tls: { server: ServerTlsOptions; caPem: string; notAfter: Date };
+  tls: { server: ServerTlsOptions; caPem: string; notAfter: Date; certs: ClientCertStore };
   history: History;
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
@@ -72,6 +75,20 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
     users: {
       add: (name, change, by, source) => (directory.add(Buffer.from(name), change, by, source) ? 'added' : 'exists'),
     },
+    modules: [
+      usersRoutes({
+        accounts: {
+          list: () => d.principals.list(),
+          setStatus: (name, status) => d.principals.setStatus(name, status),
+          remove: (name, by, source) => directory.remove(Buffer.from(name), by, source),
+          passwordChanged: (name, by, source) => directory.passwordChanged(Buffer.from(name), by, source),
+        },
+        roleOf: (user) => webRoleOf(d.principals, user),
+        sessions,
+        events: d.events,
+        certs: certificateIssuer(config, d.tls.certs),
+      }),
+    ],
   });
   const server = new WebServer({
     tls: d.tls.server,

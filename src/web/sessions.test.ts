@@ -58,6 +58,15 @@ test('ending a user ends all their sessions and no one else\'s', () => {
   assert.deepEqual([t.get(a1.id), t.get(a2.id), t.get(b.id)?.user], [undefined, undefined, 'bob']);
 });
 
+test('ending a user\'s sessions can keep the one that changed its own password', () => {
+  const t = table({ t: 0 });
+  const here = t.create('alice', 'viewer');
+  const there = t.create('alice', 'viewer');
+  t.destroyUser('alice', here.id);
+  assert.equal(t.get(here.id), here);
+  assert.equal(t.get(there.id), undefined);
+});
+
 test('the cookie is __Host-, Secure, HttpOnly and SameSite=Strict, and only a well-formed value of that name is read', () => {
   assert.equal(sessionCookie('x', 60), '__Host-walnut=x; Max-Age=60; Path=/; Secure; HttpOnly; SameSite=Strict');
   const id = 'A'.repeat(43);

@@ -73,9 +73,10 @@ export class SessionTable {
     this.#sessions.delete(id);
   }
 
-  /** Ends every session of a user (their password changed, or they were removed). */
-  destroyUser(user: string): void {
-    for (const [id, s] of this.#sessions) if (s.user === user) this.#sessions.delete(id);
+  /** Ends every session of a user (their password changed, or they were removed); `keep`: the session that
+   *  changed its own user's password, whose owner knew the old one. */
+  destroyUser(user: string, keep?: string): void {
+    for (const [id, s] of this.#sessions) if (s.user === user && id !== keep) this.#sessions.delete(id);
   }
 
   /** Seconds the cookie should live: the absolute timeout left (the idle one is enforced here). */

@@ -6,13 +6,13 @@ import { claim, login, type Relay } from '../auth-client.ts';
 import { api, b64 } from './http.ts';
 import type { Role } from './session.ts';
 
-async function openFlow(): Promise<{ flow: string; relay: Relay }> {
+export async function openFlow(): Promise<{ flow: string; relay: Relay }> {
   const { flow } = await api<{ flow: string }>('POST', '/api/flows');
   const relay: Relay = async (request) => b64.decode((await api<{ data: string }>('POST', '/api/flows/relay', { flow, data: b64.encode(request) })).data);
   return { flow, relay };
 }
 
-const domainOf = (offer: string): string => offer.slice(offer.indexOf('@') + 1);
+export const domainOf = (offer: string): string => offer.slice(offer.indexOf('@') + 1);
 
 /** The first-boot claim with the label code; admin's new password, or the code kept. */
 export async function claimUnit(offer: string, code: string, newPassword: string | undefined): Promise<void> {
