@@ -22,6 +22,7 @@ import { WebServer } from '../web/server.ts';
 import type { ServerTlsOptions } from './tls-context.ts';
 import { userDirectory } from './user-directory.ts';
 import type { History } from '../storage/history.ts';
+import { clientRoutes, type ClientDirectory } from '../web/routes-clients.ts';
 
 const log = logger('web');
 
@@ -34,6 +35,8 @@ export interface WebDeps {
   nut: NutServer;
   tls: { server: ServerTlsOptions; caPem: string; notAfter: Date };
   history: History;
+  /** the Clients page's connections and roster */
+  clients: ClientDirectory;
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
 }
@@ -72,6 +75,7 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
     users: {
       add: (name, change, by, source) => (directory.add(Buffer.from(name), change, by, source) ? 'added' : 'exists'),
     },
+    modules: [clientRoutes({ clients: d.clients, events: d.events })],
   });
   const server = new WebServer({
     tls: d.tls.server,
