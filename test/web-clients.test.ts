@@ -99,7 +99,7 @@ test('a real upsmon over TLS shows on the Clients page as connected, TLS, second
 
     // two roster entries through the page's form: the upsmon, and a NAS that never logs in
     await addInPage(page, { name: 'NAS kitchen', user: 'nas1', address: '127.0.0.1', within: SEEN_WITHIN });
-    const neverAdded = Date.now();
+    const neverAdded = Date.now(); // before the request: the unit's created_at is no earlier
     await addInPage(page, { name: 'Old NAS', user: 'nas2', address: '192.0.2.50', within: SEEN_WITHIN });
     await untilRow(page, 'NAS kitchen', /^connected false$/, 5000);
     assert.match((await rowState(page, 'Old NAS'))!, /^waiting false$/, 'not flagged before its time');

@@ -46,30 +46,39 @@ export function clientsView(hello: Hello): { el: HTMLElement; stop(): void } {
   const rosterBody = h('tbody');
   const rosterEmpty = h('p', { class: 'hint', hidden: true }, 'The roster is empty: add the clients you expect, and this page says when one goes quiet.');
   const checked = h('p', { class: 'hint', id: 'clients-checked' });
+  const nowTable = h('div', { class: 'scroll', hidden: true }, h('table', { class: 'stack connections', id: 'clients-now', 'aria-labelledby': 'clients-now-title' },
+    h('thead', {}, h('tr', {}, ...['Address', 'User', 'Transport', 'Upsmon', 'Connected', 'Roster name'].map((t) => h('th', { scope: 'col' }, t)))),
+    nowBody));
+  const rosterTable = h('div', { class: 'scroll', hidden: true }, h('table', { class: 'stack roster', id: 'roster', 'aria-labelledby': 'roster-title' },
+    h('thead', {}, h('tr', {}, ...['Name', 'Expected', 'Last seen', 'State', ...(admin ? ['Change'] : [])].map((t) => h('th', { scope: 'col' }, t)))),
+    rosterBody));
   const summary = h('p', { id: 'roster-summary', role: 'status' });
 
   const render = (c: Clients): void => {
     checked.textContent = `The unit checks every ${c.checkSeconds} s; this page follows.`;
     nowEmpty.hidden = c.sessions.length > 0;
+    nowTable.hidden = c.sessions.length === 0;
     fill(nowBody, ...c.sessions.map((s) => h('tr', { 'data-address': s.address, 'data-user': s.user ?? '' },
       h('td', { class: 'peer' }, h('code', {}, peer(s))),
       h('td', { class: 'user' }, s.user ?? h('span', { class: 'tag' }, 'not logged in')),
       h('td', { class: 'transport', 'data-tls': String(s.tls) }, s.tls ? 'TLS' : h('span', { class: 'clear' }, 'clear')),
       h('td', { class: 'upsmon' }, s.upsmon ? `${s.upsmon} of ${s.ups}` : h('span', { class: 'tag' }, 'not an upsmon')),
-      h('td', { class: 'since' }, when(s.since, c.now)),
+      h('td', { class: 'since' }, h('span', { class: 'cell-label' }, 'connected '), when(s.since, c.now)),
       h('td', { class: 'client' }, s.client ?? ''),
     )));
     rosterEmpty.hidden = c.roster.length > 0;
+    rosterTable.hidden = c.roster.length === 0;
     const flagged = c.roster.filter((e) => e.flagged);
     summary.textContent = c.roster.length === 0 ? '' : flagged.length === 0 ? 'Every roster client is as expected.' : `${flagged.length} of ${c.roster.length} roster clients flagged.`;
     summary.dataset['tone'] = flagged.length === 0 ? 'ok' : 'alarm';
     fill(rosterBody, ...c.roster.map((e) => h('tr', { 'data-name': e.name, 'data-state': e.state, 'data-flagged': String(e.flagged) },
       h('th', { scope: 'row', class: 'name' }, e.name),
       h('td', { class: 'expects' }, `${e.user} from ${e.address ?? 'any address'}, ${e.tls ? 'TLS' : 'TLS optional'}, seen within ${ago(e.seenWithinSeconds * 1000)}`),
-      h('td', { class: 'seen' }, e.lastSeenAt === null ? 'never' : when(e.lastSeenAt, c.now)),
-      h('td', { class: 'state' },
-        h('span', { class: e.flagged ? 'flag' : 'fine' }, e.flagged ? `Flagged: ${STATE_TEXT[e.state]}` : STATE_TEXT[e.state]),
-        e.problem ? h('span', { class: 'hint problem' }, ` — ${e.problem}`) : null),
+      h('td', { class: 'seen' }, h('span', { class: 'cell-label' }, 'last seen '), e.lastSeenAt === null ? 'never' : when(e.lastSeenAt, c.now)),
+      // a flag says what is wrong in the unit's sentence; a word first, so colour is never the only sign
+      h('td', { class: 'state' }, e.flagged && e.problem
+        ? h('span', {}, h('span', { class: 'flag' }, 'Flagged: '), e.problem)
+        : h('span', { class: 'fine' }, STATE_TEXT[e.state])),
       admin ? h('td', { class: 'remove' }, h('button', { type: 'button', 'aria-label': `Remove ${e.name} from the roster`, onclick: () => remove(e) }, 'Remove')) : null,
     )));
   };
@@ -91,17 +100,13 @@ export function clientsView(hello: Hello): { el: HTMLElement; stop(): void } {
       h('h1', { id: 'clients-title' }, 'Clients'),
       h('h2', { id: 'clients-now-title' }, 'Connected now'),
       alert.el,
-      h('div', { class: 'scroll' }, h('table', { class: 'stack connections', id: 'clients-now', 'aria-labelledby': 'clients-now-title' },
-        h('thead', {}, h('tr', {}, ...['Address', 'User', 'Transport', 'Upsmon', 'Connected', 'Roster name'].map((t) => h('th', { scope: 'col' }, t)))),
-        nowBody)),
+      nowTable,
       nowEmpty, checked,
     ),
     h('section', { class: 'card', 'aria-labelledby': 'roster-title' },
       h('h2', { id: 'roster-title' }, 'Roster'),
       summary,
-      h('div', { class: 'scroll' }, h('table', { class: 'stack roster', id: 'roster', 'aria-labelledby': 'roster-title' },
-        h('thead', {}, h('tr', {}, ...['Name', 'Expected', 'Last seen', 'State', ...(admin ? ['Change'] : [])].map((t) => h('th', { scope: 'col' }, t)))),
-        rosterBody)),
+      rosterTable,
       rosterEmpty,
     ),
     admin ? addForm(load) : null,
