@@ -96,6 +96,7 @@ test('a real upsmon over TLS shows on the Clients page as connected, TLS, second
     assert.doesNotMatch(shown, /clear/);
     assert.match(shown, /secondary of ups/);
     assert.equal(await page.$eval(`${row} .transport`, (c) => (c as unknown as { dataset: { tls: string } }).dataset.tls), 'true');
+    assert.match(await textMatches(page, '#clients-logins', /upsmon/), /^ups: 1 upsmon logged in \(1 secondary\)$/);
 
     // two roster entries through the page's form: the upsmon, and a NAS that never logs in
     await addInPage(page, { name: 'NAS kitchen', user: 'nas1', address: '127.0.0.1', within: SEEN_WITHIN });
@@ -124,8 +125,8 @@ test('a real upsmon over TLS shows on the Clients page as connected, TLS, second
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
 
     // upsmon stops (it logs out): its entry is flagged once SEEN_WITHIN has passed without it
+    const stoppedAt = Date.now(); // before the stop: its connection closes no earlier
     await upsmon.stop();
-    const stoppedAt = Date.now();
     await page.waitForFunction(() => !(document as { querySelector(s: string): unknown }).querySelector('#clients-now tbody tr[data-user="nas1"]'), { timeout: 10_000 });
     await untilRow(page, 'NAS kitchen', /^(seen false|stale true)$/, 5000);
     await untilRow(page, 'NAS kitchen', /^stale true$/, FLAG_BOUND_MS);

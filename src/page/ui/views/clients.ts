@@ -38,6 +38,21 @@ const STATE_TEXT: Record<State, string> = {
   'not-as-expected': 'Not as expected',
 };
 
+/** "ups: 2 upsmon logged in (1 primary, 1 secondary)" per UPS: what NUMLOGINS counts, and who they are. */
+function loginsText(sessions: readonly Conn[]): string {
+  const byUps = new Map<string, { primary: number; secondary: number }>();
+  for (const s of sessions) {
+    if (s.ups === null || s.upsmon === null) continue;
+    const n = byUps.get(s.ups) ?? { primary: 0, secondary: 0 };
+    n[s.upsmon]++;
+    byUps.set(s.ups, n);
+  }
+  return [...byUps].map(([ups, n]) => {
+    const parts = [n.primary ? `${n.primary} primary` : '', n.secondary ? `${n.secondary} secondary` : ''].filter(Boolean).join(', ');
+    return `${ups}: ${n.primary + n.secondary} upsmon logged in (${parts})`;
+  }).join('; ');
+}
+
 export function clientsView(hello: Hello): { el: HTMLElement; stop(): void } {
   const admin = may(hello, 'admin');
   const alert = alertRegion();
@@ -46,6 +61,7 @@ export function clientsView(hello: Hello): { el: HTMLElement; stop(): void } {
   const rosterBody = h('tbody');
   const rosterEmpty = h('p', { class: 'hint', hidden: true }, 'The roster is empty: add the clients you expect, and this page says when one goes quiet.');
   const checked = h('p', { class: 'hint', id: 'clients-checked' });
+  const logins = h('p', { id: 'clients-logins' });
   const nowTable = h('div', { class: 'scroll', hidden: true }, h('table', { class: 'stack connections', id: 'clients-now', 'aria-labelledby': 'clients-now-title' },
     h('thead', {}, h('tr', {}, ...['Address', 'User', 'Transport', 'Upsmon', 'Connected', 'Roster name'].map((t) => h('th', { scope: 'col' }, t)))),
     nowBody));
@@ -58,6 +74,7 @@ export function clientsView(hello: Hello): { el: HTMLElement; stop(): void } {
     checked.textContent = `The unit checks every ${c.checkSeconds} s; this page follows.`;
     nowEmpty.hidden = c.sessions.length > 0;
     nowTable.hidden = c.sessions.length === 0;
+    fill(logins, loginsText(c.sessions));
     fill(nowBody, ...c.sessions.map((s) => h('tr', { 'data-address': s.address, 'data-user': s.user ?? '' },
       h('td', { class: 'peer' }, h('code', {}, peer(s))),
       h('td', { class: 'user' }, s.user ?? h('span', { class: 'tag' }, 'not logged in')),
@@ -100,6 +117,7 @@ export function clientsView(hello: Hello): { el: HTMLElement; stop(): void } {
       h('h1', { id: 'clients-title' }, 'Clients'),
       h('h2', { id: 'clients-now-title' }, 'Connected now'),
       alert.el,
+      logins,
       nowTable,
       nowEmpty, checked,
     ),
