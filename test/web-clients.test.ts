@@ -12,8 +12,8 @@ import type { Page } from 'puppeteer-core';
 import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches } from './helpers/browser.ts';
 import { apiFromPage, logInInPage } from './helpers/page-login.ts';
 import { nssDbTrusting, startUpsmon } from './helpers/upsmon.ts';
-import { REPO, startClaimed } from './helpers/walnut.ts';
-import { addUser } from './accounts-support.ts';
+import { REPO, startClaimed, startWalnut } from './helpers/walnut.ts';
+import { addUser, withCredentials } from './accounts-support.ts';
 
 const OWNER_PW = 'owner-password-clients';
 const SHOTS = join(REPO, 'out', 'screenshots');
@@ -182,5 +182,38 @@ test('a viewer sees the Clients page without the roster form or remove buttons, 
   } finally {
     await browser.close();
     await w.stop();
+  }
+});
+
+test('a login between two checks is seen at once, and the roster with its last-seen time survives a restart (the stop writes what the watch held)', async () => {
+  const w = await startClaimed(OWNER_PW);
+  let again: Awaited<ReturnType<typeof startWalnut>> | undefined;
+  const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
+  try {
+    await addUser(w, 'poller', 'poller-password', ['--upsmon', 'secondary']);
+    const first = await browser.page(DESKTOP);
+    await logInInPage(first.page, `https://127.0.0.1:${await w.webPort()}`, 'admin', OWNER_PW);
+    const added = await apiFromPage(first.page, 'POST', '/api/clients/roster', { name: 'Poller', user: 'poller', address: '127.0.0.1', tls: 'optional', seenWithinSeconds: 3600 });
+    assert.equal(added.status, 201, added.text);
+    // a LOGIN in clear (startWalnut allows it for the old Debian tools) that leaves at once, before a check can see it
+    const c = await withCredentials(w.port, 'poller', 'poller-password');
+    c.send('LOGIN ups\n');
+    assert.equal(await c.line(), 'OK');
+    c.socket.destroy();
+    const roster = async (page: Page) => (JSON.parse((await apiFromPage(page, 'GET', '/api/clients')).text) as { roster: { name: string; lastSeenAt: number | null; state: string }[] }).roster;
+    const seen = (await roster(first.page))[0]!;
+    assert.ok(seen.lastSeenAt !== null, 'the login itself was noted');
+    assert.match(seen.state, /^(seen|connected)$/);
+
+    assert.equal(await w.stop(true), 0);
+    again = await startWalnut({ dir: w.dir });
+    const second = await browser.page(DESKTOP);
+    await logInInPage(second.page, `https://127.0.0.1:${await again.webPort()}`, 'admin', OWNER_PW);
+    const after = (await roster(second.page))[0]!;
+    assert.deepEqual([after.name, after.lastSeenAt, after.state], ['Poller', seen.lastSeenAt, 'seen'], 'written at the stop, read at the start');
+  } finally {
+    await browser.close();
+    if (again) await again.stop();
+    else await w.stop();
   }
 });
