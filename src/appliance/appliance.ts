@@ -27,11 +27,14 @@ import { EventLog } from '../storage/event-log.ts';
 import { History } from '../storage/history.ts';
 import { Settings } from '../storage/settings.ts';
 import { ClientCertStore } from '../tls/client-certs.ts';
+import { ClientRoster } from '../storage/client-roster.ts';
+import { snapshotSession } from '../nut/session-snapshot.ts';
 import { UpsModel } from '../ups/model.ts';
 import { logger } from '../util/log.ts';
 import { Teardown } from '../util/teardown.ts';
 import { describeAudit } from './audit.ts';
 import { AuthChildError, SpawnedAuthServer, type AuthChildCommand } from './auth-child.ts';
+import { ClientWatch } from './client-watch.ts';
 import { HistorySampler } from './history-sampler.ts';
 import { userDirectory } from './user-directory.ts';
 import { ticketService } from './ticket-service.ts';
@@ -140,6 +143,8 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
     get certificate() { return server.counters.certificateRefused; },
     bearer: 0,
   };
+  // the roster's watch (the Clients page) hears of each login at once; it starts once the server exists
+  let clientWatch: ClientWatch | undefined;
   const server = new NutServer({
     tls: tlsOptions,
     context: {
@@ -164,6 +169,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
     onConnection: (e) => events.record(e.kind, `${e.address}:${e.port}`, e.kind === 'disconnect' ? e.reason : undefined),
     onAudit: (e) => {
       if (e.kind === 'ticket-refused') authFailures.ticket++;
+      if (e.kind === 'login' || e.kind === 'ticket-login') clientWatch?.noteLogin(snapshotSession(e.session));
       const { kind, detail } = describeAudit(e);
       if (kind === 'access-denied' || kind === 'cleartext-refused') log.warn(`${e.session.address}: access denied: ${detail}`);
       else log.info(`${e.session.address}: ${detail}`);
@@ -181,6 +187,11 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
       throw new StartError(`cannot listen: ${(err as Error).message}`);
     }
   }
+
+  // the roster of expected clients, checked every few seconds against the connections (src/appliance/client-watch.ts)
+  clientWatch = new ClientWatch({ roster: new ClientRoster(db), sessions: () => server.sessions(), events, log: logger('clients') });
+  t.defer('client watch', () => clientWatch.stop());
+  clientWatch.start();
 
   // 6. walnut is the primary of its UPS: it sets FSD and commands the UPS when the policy says so. Before the AS:
   // the shutdown policy never waits for anything that is not needed to keep the power safe.
@@ -224,6 +235,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
         nut: server,
         tls: webTls,
         history,
+        clients: clientWatch,
         health: { usbReconnects: () => driver.reconnects, authFailures },
       });
     } catch (err) {

@@ -25,6 +25,7 @@ import type { History } from '../storage/history.ts';
 import type { ClientCertStore } from '../tls/client-certs.ts';
 import { usersRoutes } from '../web/routes-users.ts';
 import { certificateIssuer } from './web-certs.ts';
+import { clientRoutes, type ClientDirectory } from '../web/routes-clients.ts';
 
 const log = logger('web');
 
@@ -37,6 +38,8 @@ export interface WebDeps {
   nut: NutServer;
   tls: { server: ServerTlsOptions; caPem: string; notAfter: Date; certs: ClientCertStore };
   history: History;
+  /** the Clients page's connections and roster */
+  clients: ClientDirectory;
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
 }
@@ -88,6 +91,7 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
         events: d.events,
         certs: certificateIssuer(config, d.tls.certs),
       }),
+      clientRoutes({ clients: d.clients, events: d.events }),
     ],
   });
   const server = new WebServer({

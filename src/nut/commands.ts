@@ -160,7 +160,7 @@ const login: Handler = (ctx, session, words) => {
   );
 };
 
-/** PRIMARY and MASTER only check the right; they change no state (§2.3). */
+/** PRIMARY and MASTER only check the right (§2.3); walnut remembers the grant to show the client as primary. */
 function primaryAs(grantWord: string): Handler {
   return (ctx, session, words) => {
     needCredentials(session);
@@ -171,7 +171,11 @@ function primaryAs(grantWord: string): Handler {
       session,
       { kind: 'action', action: 'primary' },
       () => ctx.audit({ kind: 'denied', session, command: words[0]!.toUpperCase(), ups: ups.name }),
-      () => `OK ${grantWord}-GRANTED`,
+      () => {
+        // no change to what the session may do (the right is checked again on FSD); only what it says it is
+        session.primary = true;
+        return `OK ${grantWord}-GRANTED`;
+      },
     );
   };
 }

@@ -3,6 +3,7 @@
 import { NutServer } from './server.ts';
 import type { NutServerLimits } from './server-types.ts';
 import { TrackingTable } from './tracking.ts';
+import type { Authorizer } from '../auth/rights.ts';
 import { UpsModel } from '../ups/model.ts';
 
 export const TEST_LIMITS: NutServerLimits = {
@@ -15,7 +16,7 @@ export const TEST_LIMITS: NutServerLimits = {
 };
 
 /** Listens on a free loopback port; the caller closes the server. */
-export async function startLoopbackServer(limits: Partial<NutServerLimits> = {}): Promise<{ server: NutServer; port: number }> {
+export async function startLoopbackServer(limits: Partial<NutServerLimits> = {}, authorizer: Authorizer = { allowed: () => false }): Promise<{ server: NutServer; port: number }> {
   const ups = new UpsModel({ name: 'ups' });
   ups.setVariable('ups.status', 'OL');
   ups.markConnected();
@@ -25,7 +26,7 @@ export async function startLoopbackServer(limits: Partial<NutServerLimits> = {})
       serverVersion: 'test',
       findUps: (name) => (name.toLowerCase() === 'ups' ? ups : undefined),
       upsList: () => [ups],
-      authorizer: { allowed: () => false },
+      authorizer,
       tracking: new TrackingTable(),
     },
     limits: { ...TEST_LIMITS, ...limits },

@@ -70,3 +70,28 @@ test('parse errors in a pipelined batch are answered in place and the batch stil
     // the error rides with the next reply; 3 replies then make writes of 1 and 2 (+ the error line)
     assert.deepEqual(writes, [1, 3]);
   }));
+
+test('the sessions snapshot shows each open connection: a LOGIN and PRIMARY make a primary with its user, a bare connection shows none, a closed one is gone', async () => {
+  const { server, port } = await startLoopbackServer({}, { allowed: (user, password) => user === 'nas1' && password === 'pw' });
+  try {
+    const upsmon = net.connect(port, '127.0.0.1');
+    const bare = net.connect(port, '127.0.0.1');
+    upsmon.setEncoding('latin1');
+    let got = '';
+    upsmon.on('data', (d: string) => (got += d));
+    await new Promise<void>((r) => upsmon.once('connect', () => r()));
+    upsmon.write('USERNAME nas1\nPASSWORD pw\nLOGIN ups\nPRIMARY ups\n');
+    const deadline = Date.now() + 5000;
+    while (!got.includes('PRIMARY-GRANTED') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(got, 'OK\nOK\nOK\nOK PRIMARY-GRANTED\n');
+    const byPort = new Map(server.sessions().map((s) => [s.port, s]));
+    assert.deepEqual({ ...byPort.get(upsmon.localPort!), since: 0 }, { address: '127.0.0.1', port: upsmon.localPort, user: 'nas1', tls: false, since: 0, ups: 'ups', upsmon: 'primary' });
+    assert.equal(byPort.get(bare.localPort!)?.user, null);
+    bare.destroy();
+    while (server.sessions().length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(server.sessions().map((s) => s.port), [upsmon.localPort]);
+    upsmon.destroy();
+  } finally {
+    await server.close();
+  }
+});

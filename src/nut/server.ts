@@ -25,12 +25,14 @@ import type { CommandContext } from './context.ts';
 import { looksLikeHttp } from './http-probe.ts';
 import { encodeReply, type Reply } from './reply.ts';
 import { newSession, type Session } from './session.ts';
+import { snapshotSession, type SessionSnapshot } from './session-snapshot.ts';
 import { requestTokenizer } from './credential-words.ts';
 import type { Tokenizer, TokenizerEvent } from './tokenizer.ts';
 import type { ConnectionEvent, NutServerLimits, NutServerOptions, NutTlsOptions, ServerCounters } from './server-types.ts';
 import { clean, logger } from '../util/log.ts';
 
 export type { ConnectionEvent, NutServerLimits, NutServerOptions, NutTlsOptions, ServerCounters } from './server-types.ts';
+export type { SessionSnapshot } from './session-snapshot.ts';
 
 const log = logger('nut');
 
@@ -278,6 +280,7 @@ class Connection {
     this.session.auth = undefined;
     if (this.session.loginUps !== undefined) this.server.dropLogin(this.session);
     this.session.loginUps = undefined;
+    this.session.primary = false;
     const raw = this.socket;
     raw.removeAllListeners('data');
     raw.removeAllListeners('drain');
@@ -401,6 +404,11 @@ export class NutServer {
     let tls = 0;
     for (const c of this.connections) if (c.session.tls) tls++;
     return { tls, clear: this.connections.size - tls };
+  }
+
+  /** The connections open now, as the Clients page shows them (session-snapshot.ts): a copy, never the sessions. */
+  sessions(): SessionSnapshot[] {
+    return [...this.connections].map((c) => snapshotSession(c.session));
   }
 
   get connectionCount(): number {

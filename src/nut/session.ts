@@ -23,9 +23,13 @@ export interface Session {
   ticketUser: string | undefined;
   /** TLS exporter (32 bytes, label EXPORTER-dp9r1) once the connection runs inside TLS: AUTH binds to it */
   tlsExporter: Uint8Array | undefined;
+  /** PRIMARY (or MASTER) was granted: this client is the UPS's primary, not a secondary (the Clients page) */
+  primary: boolean;
+  /** when the connection was accepted, unix milliseconds */
+  readonly connectedAt: number;
 }
 
-export function newSession(address: string, port: number): Session {
+export function newSession(address: string, port: number, connectedAt = Date.now()): Session {
   return {
     address,
     port,
@@ -39,6 +43,8 @@ export function newSession(address: string, port: number): Session {
     auth: undefined,
     ticketUser: undefined,
     tlsExporter: undefined,
+    primary: false,
+    connectedAt,
   };
 }
 

@@ -95,4 +95,17 @@ export const MIGRATIONS: readonly string[] = [
      kind TEXT NOT NULL CHECK (kind IN ('on-battery', 'low-battery', 'fsd', 'on-line'))
    ) STRICT;
    CREATE INDEX history_marks_at ON history_marks(at);`,
+  // 6: the roster of NUT clients the owner expects (src/storage/client-roster.ts, issue 16: the Clients page). What
+  // each should look like when it logs in, and when it was last seen doing so. last_seen_at is written in batches
+  // (src/appliance/client-watch.ts), not on each login or request; the name is for people, the id for the API.
+  `CREATE TABLE client_roster (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64),
+     user TEXT NOT NULL CHECK (length(user) BETWEEN 1 AND 64),   -- the NUT user it logs in as
+     address TEXT CHECK (address IS NULL OR length(address) BETWEEN 2 AND 45),  -- canonical IP; NULL: any
+     tls INTEGER NOT NULL CHECK (tls IN (0, 1)),                  -- 1: it must be inside TLS
+     seen_within_s INTEGER NOT NULL CHECK (seen_within_s BETWEEN 5 AND 2592000),
+     created_at INTEGER NOT NULL,  -- unix milliseconds
+     last_seen_at INTEGER          -- unix milliseconds; NULL: never seen
+   ) STRICT;`,
 ];

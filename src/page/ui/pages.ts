@@ -1,6 +1,7 @@
 // The logged-in pages: their address, their name in the menu, the least role that sees them, and how to build
 // them. A page a role may not see is left out of its menu (the API refuses its calls anyway: src/web/api.ts).
 import type { Hello, Role } from './session.ts';
+import { clientsView } from './views/clients.ts';
 import { dashboardView } from './views/dashboard.ts';
 import { deviceView } from './views/device.ts';
 import { eventsView } from './views/events.ts';
@@ -26,6 +27,7 @@ export const PAGES: readonly PageSpec[] = [
   { hash: '#/history', label: 'History', minRole: 'viewer', view: () => historyView() },
   { hash: '#/device', label: 'Device', minRole: 'viewer', view: (hello) => ({ el: deviceView(hello) }) },
   { hash: '#/events', label: 'Events', minRole: 'viewer', view: () => ({ el: eventsView() }) },
+  { hash: '#/clients', label: 'Clients', minRole: 'viewer', view: (hello) => clientsView(hello) },
   { hash: '#/users', label: 'Users & security', minRole: 'admin', view: (hello) => ({ el: usersView(hello) }) },
   { hash: '#/password', label: 'My password', minRole: 'viewer', view: (hello) => ({ el: passwordView(hello) }) },
 ];
