@@ -22,6 +22,12 @@ import { WebServer } from '../web/server.ts';
 import type { ServerTlsOptions } from './tls-context.ts';
 import { userDirectory } from './user-directory.ts';
 import type { History } from '../storage/history.ts';
+import { dryRun } from '../shutdown/dry-run.ts';
+import { numberBounds } from '../shutdown/policy-settings.ts';
+import { policyRoutes, type PolicyControl } from '../web/routes-policy.ts';
+import { systemRoutes } from '../web/routes-system.ts';
+import type { PowerPolicy } from './power-policy.ts';
+import { systemControl } from './system-control.ts';
 
 const log = logger('web');
 
@@ -34,6 +40,9 @@ export interface WebDeps {
   nut: NutServer;
   tls: { server: ServerTlsOptions; caPem: string; notAfter: Date };
   history: History;
+  power: PowerPolicy;
+  /** ends walnut to be started again (src/cli/serve.ts) */
+  exit: (why: string) => void;
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
 }
@@ -46,6 +55,24 @@ export function webRoleOf(principals: PrincipalStore, user: string): WebRole | u
   const p = principals.find(name)?.principal;
   if (!p || p.status !== 'active') return undefined;
   return p.roles.actions.has('set') || p.roles.instcmds.size > 0 ? 'operator' : 'viewer';
+}
+
+/** The power policy page over the running policy; the dry run's secondaries are the NUT server's logins now. */
+function policyControl(d: WebDeps): PolicyControl {
+  const asRecord = (s: object): Record<string, unknown> => ({ ...s });
+  return {
+    view: () => {
+      const r = d.power.runningOptions;
+      const running = r ? { ...r.policy, hostSyncSeconds: r.hostSyncSeconds, finalDelaySeconds: r.finalDelaySeconds, offDelaySeconds: r.offDelaySeconds, onDelaySeconds: r.onDelaySeconds } : null;
+      return { settings: asRecord(d.power.settings), file: asRecord(d.power.fileSettings), source: d.power.source, bounds: numberBounds(), running, phase: d.power.phase };
+    },
+    save: (settings, by, address) => d.power.save(settings, by, address),
+    dryRun: () =>
+      dryRun(
+        d.power.settings,
+        d.nut.context.logins(d.ups.name).map((s) => ({ user: s.ticketUser ?? s.username ?? '', address: s.address, tls: s.tls })),
+      ),
+  };
 }
 
 /** Starts the web server on config.web.listen; the port of the first listener (for mDNS), or undefined when off. */
@@ -72,6 +99,10 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
     users: {
       add: (name, change, by, source) => (directory.add(Buffer.from(name), change, by, source) ? 'added' : 'exists'),
     },
+    modules: [
+      policyRoutes(policyControl(d)),
+      systemRoutes(systemControl(config, d.events, d.exit), flows),
+    ],
   });
   const server = new WebServer({
     tls: d.tls.server,

@@ -5,6 +5,8 @@ import { dashboardView } from './views/dashboard.ts';
 import { deviceView } from './views/device.ts';
 import { eventsView } from './views/events.ts';
 import { historyView } from './views/history.ts';
+import { policyView } from './views/policy.ts';
+import { systemView } from './views/system.ts';
 
 export interface View {
   el: HTMLElement;
@@ -24,4 +26,6 @@ export const PAGES: readonly PageSpec[] = [
   { hash: '#/history', label: 'History', minRole: 'viewer', view: () => historyView() },
   { hash: '#/device', label: 'Device', minRole: 'viewer', view: (hello) => ({ el: deviceView(hello) }) },
   { hash: '#/events', label: 'Events', minRole: 'viewer', view: () => ({ el: eventsView() }) },
+  { hash: '#/policy', label: 'Power policy', minRole: 'viewer', view: (hello) => ({ el: policyView(hello) }) },
+  { hash: '#/system', label: 'System', minRole: 'viewer', view: (hello) => ({ el: systemView(hello) }) },
 ];
