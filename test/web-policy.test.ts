@@ -76,14 +76,14 @@ test('the power policy saved in the page is what the page reads back, what the r
 
     // the dry run: the real upsmon secondary, then the steps with the times of this policy
     await page.click('#run-dry-run');
-    assert.match(await textMatches(page, '#dry-run-clients', /nas/), /nas at 127\.0\.0\.1, not encrypted/);
+    assert.match(await textMatches(page, '#dry-run-clients', /nas/), /nas at 127\.0\.0\.1, over TLS/);
     const steps = await page.$$eval('#dry-run-steps li', (li) => li.map((l) => (l as unknown as { textContent: string }).textContent));
     const at = (pattern: RegExp): string | undefined => /^\+[\d.]+ s/.exec(steps.find((s) => pattern.test(s)) ?? '')?.[0];
     assert.equal(at(/FSD set/), '+0 s', steps.join('\n'));
-    assert.equal(at(/hostsync-timeout: 1 client/), '+30 s');
-    assert.equal(at(/shutdown\.return sent/), '+31 s');
-    assert.equal(at(/ups-cycled/), '+51 s');
-    assert.ok(steps.findIndex((s) => /FSD set/.test(s)) < steps.findIndex((s) => /shutdown\.return/.test(s)), 'in order');
+    assert.equal(at(/Host sync runs out: 1 client/), '+30 s');
+    assert.equal(at(/shutdown\.default sent/), '+31 s', 'the command this UPS takes (the APC fixture has no shutdown.return)');
+    assert.equal(at(/output is off/), '+51 s');
+    assert.ok(steps.findIndex((s) => /FSD set/.test(s)) < steps.findIndex((s) => /shutdown\.default/.test(s)), 'in order');
     await auditEverywhere(page, 'policy', () => page.waitForSelector('#dry-run-steps'));
 
     // a real power failure: the page's 2 s trigger starts it, upsmon logs out, the page's 1 s final delay follows
@@ -92,11 +92,11 @@ test('the power policy saved in the page is what the page reads back, what the r
     assert.ok(await eventually(() => /shutdown-triggered: on battery for [23] s \(limit 2 s\)/.test(w.logs()), 15_000), w.logs());
     assert.ok(await eventually(() => nas.shutDown(), 20_000), 'upsmon ran its SHUTDOWNCMD');
     assert.ok(await eventually(() => /shutdown-clients-gone: every client logged out after [\d.]+ s; final delay 1\.0 s/.test(w.logs()), 35_000), w.logs());
-    assert.ok(await eventually(() => /shutdown-command: shutdown\.return sent/.test(w.logs()), 10_000), w.logs());
+    assert.ok(await eventually(() => /shutdown-command: shutdown\.default sent/.test(w.logs()), 10_000), w.logs());
     const back = await run('upscmd', ['-u', 'op', '-p', 'op-password-1', w.target(), 'test.failure.stop']);
     assert.equal(back.code, 0, back.stderr);
     const log = (await cli(w, ['log', '--limit', '1000'])).stdout;
-    assert.match(log, /shutdown-policy .*by admin: onBatteryForSeconds off → 2, hostSyncSeconds 15 → 30, finalDelaySeconds 5 → 1/);
+    assert.match(log, /shutdown-policy .*by admin: onBatteryForSeconds from off to 2, hostSyncSeconds from 15 to 30, finalDelaySeconds from 5 to 1/);
 
     // a restart on the same data: the saved policy is still the one that runs
     await nas.stop();

@@ -67,6 +67,7 @@ test('the system page shows the unit, restarts it, and its factory reset wipes t
     await page.goto(`${origin}/#/system`, { waitUntil: 'networkidle0' });
 
     // a wrong password: the AS refuses it in the flow, nothing is reset
+    await page.waitForSelector('input[name=reset-password]');
     await page.type('input[name=reset-password]', 'not-the-password');
     await page.click('form button.danger');
     await textMatches(page, 'form .alert', /./);

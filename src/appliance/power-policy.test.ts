@@ -57,8 +57,8 @@ test('turning shutdown off stops the sequence, and null goes back to the config 
     assert.equal(p.phase, 'idle');
     events.flush();
     const log = events.recent(10).map((e) => `${e.kind} ${e.detail}`);
-    assert.ok(log.includes('shutdown-policy by ann: enabled true → false'), log.join('\n'));
-    assert.ok(log.includes('shutdown-policy by ann: back to the config file\'s (enabled false → true)'), log.join('\n'));
+    assert.ok(log.includes('shutdown-policy by ann: enabled from true to false'), log.join('\n'));
+    assert.ok(log.includes('shutdown-policy by ann: back to the config file\'s (enabled from false to true)'), log.join('\n'));
   });
 });
 

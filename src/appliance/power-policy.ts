@@ -100,7 +100,8 @@ export class PowerPolicy {
   }
 }
 
-/** `key a → b` for each field that differs (an absent trigger is "off"). */
+/** `key from a to b` for each field that differs (an absent trigger is "off"); ASCII, as `walnut log` shows
+ *  other bytes escaped. */
 export function changes(a: PolicySettings, b: PolicySettings): string {
   const show = (v: unknown): string => (v === undefined ? 'off' : String(v));
   const out: string[] = [];
@@ -108,7 +109,7 @@ export function changes(a: PolicySettings, b: PolicySettings): string {
   for (const k of Object.keys(normalized({ ...b, ...a }))) {
     const x = (a as unknown as Record<string, unknown>)[k];
     const y = (b as unknown as Record<string, unknown>)[k];
-    if (x !== y) out.push(`${k} ${show(x)} → ${show(y)}`);
+    if (x !== y) out.push(`${k} from ${show(x)} to ${show(y)}`);
   }
   return out.join(', ');
 }

@@ -29,8 +29,9 @@ export function systemControl(config: WalnutConfig, events: Pick<EventLog, 'reco
       builtAt: BUILD.builtAt === undefined ? null : new Date(BUILD.builtAt).toISOString(),
       now: new Date(now).toISOString(),
       clockPlausible: BUILD.builtAt === undefined || now >= BUILD.builtAt,
-      // systemd gives every service it runs an INVOCATION_ID; a shell does not
-      restartedBy: process.env.INVOCATION_ID ? 'systemd' : 'nobody',
+      // a system service of systemd has INVOCATION_ID and systemd (pid 1) as parent; a child of a shell started
+      // in such a service inherits the variable but not the parent
+      restartedBy: process.env.INVOCATION_ID !== undefined && process.ppid === 1 ? 'systemd' : 'nobody',
       resetHere:
         config.auth.server === 'spawn'
           ? { possible: true, why: '' }

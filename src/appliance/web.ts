@@ -71,6 +71,8 @@ function policyControl(d: WebDeps): PolicyControl {
       dryRun(
         d.power.settings,
         d.nut.context.logins(d.ups.name).map((s) => ({ user: s.ticketUser ?? s.username ?? '', address: s.address, tls: s.tls })),
+        // the orchestrator's own choice (orchestrator.ts command)
+        d.ups.findCommand('shutdown.return') ?? d.ups.findCommand('shutdown.default'),
       ),
   };
 }

@@ -47,7 +47,7 @@ export function policyView(hello: Hello): HTMLElement {
   const inputs = new Map<string, HTMLInputElement>();
   const rows = new Map<string, HTMLElement>();
   for (const n of NUMBERS) {
-    const f = field(`${n.label} (${n.unit})`, { type: 'number', name: n.key, inputMode: 'numeric', step: 'any', ...(n.optional ? {} : { required: true }) }, n.hint);
+    const f = field(`${n.label} (${n.unit})`, { type: 'number', name: n.key, step: 'any', ...(n.optional ? {} : { required: true }) }, n.hint);
     inputs.set(n.key, f.input);
     rows.set(n.key, f.row);
   }

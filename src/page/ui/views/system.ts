@@ -78,7 +78,7 @@ function resetCard(hello: Hello, f: Facts): HTMLElement {
   const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'reset-title' },
     h('h2', { id: 'reset-title' }, 'Factory reset'),
     h('p', {}, 'Wipes every user and their keys, the client certificates, lockouts, the settings (the power policy saved here too) and the event log. The factory data stays, and so does the unit\'s TLS identity, so clients that trust its CA still do.'),
-    h('p', {}, `Afterwards the unit is unclaimed: claim it again with the setup code on its label (a unit without a label shows a new code in its log). walnut ends to do it; ${afterwards(f)}`),
+    h('p', {}, `Afterwards the unit is unclaimed: claim it again with the setup code on its label (a unit without a label shows a new code in its log). walnut ends to do it. ${afterwards(f)}`),
     f.resetHere.possible ? pw.row : h('p', { class: 'alert' }, f.resetHere.why),
     alert.el, status,
     f.resetHere.possible ? h('div', { class: 'actions start' }, submit) : null,
