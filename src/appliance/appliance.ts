@@ -20,7 +20,6 @@ import { announce } from '../mdns/announce.ts';
 import { AddonError } from '../native/addons.ts';
 import { NutServer, type NutTlsOptions } from '../nut/server.ts';
 import { TrackingTable } from '../nut/tracking.ts';
-import { ShutdownOrchestrator } from '../shutdown/orchestrator.ts';
 import { parseFixture, FixtureError } from '../simulate/fixture.ts';
 import { openDatabase, StorageError, type Db } from '../storage/database.ts';
 import { EventLog } from '../storage/event-log.ts';
@@ -36,6 +35,7 @@ import { describeAudit } from './audit.ts';
 import { AuthChildError, SpawnedAuthServer, type AuthChildCommand } from './auth-child.ts';
 import { ClientWatch } from './client-watch.ts';
 import { HistorySampler } from './history-sampler.ts';
+import { PowerPolicy } from './power-policy.ts';
 import { userDirectory } from './user-directory.ts';
 import { ticketService } from './ticket-service.ts';
 import { tlsFor, type ServerTlsOptions } from './tls-context.ts';
@@ -57,6 +57,9 @@ export interface ApplianceOptions {
   /** a stop asked for (SIGTERM) while starting: the start ends early and stop() closes what it opened. The same
    *  signal reaches the AS child (one process group), so it is not restarted from then on. */
   stop?: AbortSignal;
+  /** walnut should end and be started again (the setup page's restart and factory reset); serve stops in order
+   *  and exits with EXIT.restart. Unset: those pages answer, and nothing ends. */
+  exit?: (why: string) => void;
 }
 
 export interface Appliance {
@@ -195,7 +198,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
 
   // 6. walnut is the primary of its UPS: it sets FSD and commands the UPS when the policy says so. Before the AS:
   // the shutdown policy never waits for anything that is not needed to keep the power safe.
-  startShutdown(config, t, { ups, db, events, server });
+  const power = startShutdown(config, t, { ups, db, events, server });
 
   // the history: the UPS's values every history.intervalSeconds into walnut.db, for the setup page's chart and
   // CSV (the web server reads the same History). After the listeners: the roll-up at its start catches up on
@@ -236,6 +239,8 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
         tls: webTls,
         history,
         clients: clientWatch,
+        power,
+        exit: options.exit ?? ((why) => log.warn(`${why}: this walnut cannot end itself (no exit given)`)),
         health: { usbReconnects: () => driver.reconnects, authFailures },
       });
     } catch (err) {
@@ -326,28 +331,11 @@ async function startUps(config: WalnutConfig, t: Teardown, events: EventLog): Pr
   return { ups, driver };
 }
 
-function startShutdown(config: WalnutConfig, t: Teardown, deps: { ups: UpsModel; db: Db; events: EventLog; server: NutServer }): void {
-  if (!config.shutdown.enabled) {
-    log.warn('shutdown.enabled is false: walnut will not set FSD or shut the UPS down (another primary must)');
-    return;
-  }
-  const sd = config.shutdown;
+function startShutdown(config: WalnutConfig, t: Teardown, deps: { ups: UpsModel; db: Db; events: EventLog; server: NutServer }): PowerPolicy {
   const { ups, db, events, server } = deps;
-  const shutdown = new ShutdownOrchestrator(
-    {
-      policy: {
-        onBatteryLowBattery: sd.onBatteryLowBattery,
-        runtimeBelowSeconds: sd.runtimeBelowSeconds,
-        chargeBelowPercent: sd.chargeBelowPercent,
-        onBatteryForSeconds: sd.onBatteryForSeconds,
-      },
-      hostSyncSeconds: sd.hostSyncSeconds,
-      finalDelaySeconds: sd.finalDelaySeconds,
-      offDelaySeconds: sd.offDelaySeconds,
-      onDelaySeconds: sd.onDelaySeconds,
-    },
-    { ups, settings: new Settings(db), events, loggedIn: () => server.context.logins(ups.name).length },
-  );
-  t.defer('shutdown policy', () => shutdown.stop());
-  shutdown.start();
+  // the config file's section, unless the setup page saved a policy over it (power-policy.ts says why there)
+  const policy = new PowerPolicy(config.shutdown, { ups, settings: new Settings(db), events, loggedIn: () => server.context.logins(ups.name).length });
+  t.defer('shutdown policy', () => policy.stop());
+  policy.start();
+  return policy;
 }

@@ -26,6 +26,12 @@ import type { ClientCertStore } from '../tls/client-certs.ts';
 import { usersRoutes } from '../web/routes-users.ts';
 import { certificateIssuer } from './web-certs.ts';
 import { clientRoutes, type ClientDirectory } from '../web/routes-clients.ts';
+import { dryRun } from '../shutdown/dry-run.ts';
+import { numberBounds } from '../shutdown/policy-settings.ts';
+import { policyRoutes, type PolicyControl } from '../web/routes-policy.ts';
+import { systemRoutes } from '../web/routes-system.ts';
+import type { PowerPolicy } from './power-policy.ts';
+import { systemControl } from './system-control.ts';
 
 const log = logger('web');
 
@@ -40,6 +46,9 @@ export interface WebDeps {
   history: History;
   /** the Clients page's connections and roster */
   clients: ClientDirectory;
+  power: PowerPolicy;
+  /** ends walnut to be started again (src/cli/serve.ts) */
+  exit: (why: string) => void;
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
 }
@@ -52,6 +61,26 @@ export function webRoleOf(principals: PrincipalStore, user: string): WebRole | u
   const p = principals.find(name)?.principal;
   if (!p || p.status !== 'active') return undefined;
   return p.roles.actions.has('set') || p.roles.instcmds.size > 0 ? 'operator' : 'viewer';
+}
+
+/** The power policy page over the running policy; the dry run's secondaries are the NUT server's logins now. */
+function policyControl(d: WebDeps): PolicyControl {
+  const asRecord = (s: object): Record<string, unknown> => ({ ...s });
+  return {
+    view: () => {
+      const r = d.power.runningOptions;
+      const running = r ? { ...r.policy, hostSyncSeconds: r.hostSyncSeconds, finalDelaySeconds: r.finalDelaySeconds, offDelaySeconds: r.offDelaySeconds, onDelaySeconds: r.onDelaySeconds } : null;
+      return { settings: asRecord(d.power.settings), file: asRecord(d.power.fileSettings), source: d.power.source, bounds: numberBounds(), running, phase: d.power.phase };
+    },
+    save: (settings, by, address) => d.power.save(settings, by, address),
+    dryRun: () =>
+      dryRun(
+        d.power.settings,
+        d.nut.context.logins(d.ups.name).map((s) => ({ user: s.ticketUser ?? s.username ?? '', address: s.address, tls: s.tls })),
+        // the orchestrator's own choice (orchestrator.ts command)
+        d.ups.findCommand('shutdown.return') ?? d.ups.findCommand('shutdown.default'),
+      ),
+  };
 }
 
 /** Starts the web server on config.web.listen; the port of the first listener (for mDNS), or undefined when off. */
@@ -92,6 +121,8 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
         certs: certificateIssuer(config, d.tls.certs),
       }),
       clientRoutes({ clients: d.clients, events: d.events }),
+      policyRoutes(policyControl(d)),
+      systemRoutes(systemControl(config, d.events, d.exit), flows),
     ],
   });
   const server = new WebServer({

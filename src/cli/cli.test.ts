@@ -45,8 +45,8 @@ function usageError(argv: string[], message: string): void {
   );
 }
 
-test('exit statuses are 0 success, 1 failure, 2 usage, 3 configuration', () => {
-  assert.deepEqual(EXIT, { ok: 0, failure: 1, usage: 2, config: 3 });
+test('exit statuses are 0 success, 1 failure, 2 usage, 3 configuration, 75 restart', () => {
+  assert.deepEqual(EXIT, { ok: 0, failure: 1, usage: 2, config: 3, restart: 75 });
 });
 
 test('serve alone has no options set and no listeners', () => {

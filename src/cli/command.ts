@@ -2,7 +2,9 @@
 // command. src/main.ts holds the table; each src/cli/<command>.ts owns its options, its help and its run.
 import type { Readable, Writable } from 'node:stream';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3 } as const;
+// restart (EX_TEMPFAIL): walnut ended itself to be started again (the setup page's restart and factory reset);
+// systemd's Restart=on-failure does that for any status but 0
+export const EXIT = { ok: 0, failure: 1, usage: 2, config: 3, restart: 75 } as const;
 
 /** Bad words on the command line: exit status 2, and main points at the command's help. */
 export class UsageError extends Error {

@@ -3,7 +3,6 @@
 // factory data stays (a read-only partition), and so does the unit's TLS identity (its clients pinned it). Then
 // the label code claims the unit again and the setup window opens at the next start; a DIY unit makes and shows
 // a new code. src/storage/reset.ts makes it all or nothing across a kill -9.
-import { join } from 'node:path';
 import type { ReadStream } from 'node:tty';
 import { CliError, EXIT, type CliIo, type Command } from './command.ts';
 import { DATA_FOLDER_OPTIONS, dataFolderArgs, noPositional, optionsHelp, parseOptions, type OptionSpec } from './options.ts';
@@ -11,7 +10,8 @@ import { cliLogger } from './data-folder.ts';
 import { loadConfig } from '../config/load.ts';
 import { authPaths } from '../authsrv/paths.ts';
 import { AdminUnavailableError, connectAdmin } from '../authsrv/admin-client.ts';
-import { factoryReset, resetFiles } from '../storage/reset.ts';
+import { factoryReset } from '../storage/reset.ts';
+import { unitResetFiles } from '../authsrv/reset-files.ts';
 
 const OPTIONS: readonly OptionSpec[] = [...DATA_FOLDER_OPTIONS, { flag: '--yes', help: 'do not ask: wipe at once (for scripts)' }];
 
@@ -44,8 +44,7 @@ export async function runFactoryReset(argv: readonly string[], io: CliIo): Promi
     io.stderr.write('walnut: factory-reset: nothing was changed\n');
     return EXIT.failure;
   }
-  const codeFile = config.setup.codeFile ?? join(paths.keyDir, 'setup-code.txt');
-  factoryReset(config.dataDir, resetFiles(config.dataDir, paths.keyDir, [paths.speaksFor, paths.serverKeyFile, codeFile]), cliLogger(io.stderr));
+  factoryReset(config.dataDir, unitResetFiles(config), cliLogger(io.stderr));
   io.stdout.write(`reset: users, keys, client certificates, lockouts, settings and the event log are gone; the factory data and the TLS identity stay.
 At the next start the unit is unclaimed and its setup window open: claim it again (walnut claim HOST).
 `);

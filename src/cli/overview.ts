@@ -21,6 +21,7 @@ A running server sees user changes on its next credential check. Names and passw
 spaces, quotes, # and non-ASCII characters are kept exactly (names at most 64 bytes, passwords 512);
 passwords are never taken from the command line.
 
-Exit status: 0 success, 1 runtime failure, 2 usage error, 3 configuration error.
+Exit status: 0 success, 1 runtime failure, 2 usage error, 3 configuration error, 75 serve ended itself to
+be started again (the setup page's restart or factory reset; systemd's Restart=on-failure does that).
 `;
 }

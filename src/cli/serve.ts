@@ -47,10 +47,17 @@ export async function runServe(args: ConfigOverrides): Promise<number> {
   completePendingReset(config.dataDir, log); // before any database is opened
   // from the first moment: a SIGTERM while the AS child is still starting must stop walnut in order, not kill it
   const stopRequested = new AbortController();
+  let exitCode: number = EXIT.ok;
+  let endItself: (why: string) => void = () => undefined;
   const signalled = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info(`${signal}: shutting down`);
       stopRequested.abort();
+      resolve();
+    };
+    endItself = (why) => {
+      log.warn(`${why}: ending with status ${EXIT.restart} so that the service manager starts walnut again`);
+      exitCode = EXIT.restart;
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -58,7 +65,7 @@ export async function runServe(args: ConfigOverrides): Promise<number> {
   });
   let appliance;
   try {
-    appliance = await startAppliance(config, { authServer: authChildFor(args), stop: stopRequested.signal });
+    appliance = await startAppliance(config, { authServer: authChildFor(args), stop: stopRequested.signal, exit: (why) => endItself(why) });
   } catch (err) {
     if (!(err instanceof StartError)) throw err;
     log.error(err.message);
@@ -66,7 +73,7 @@ export async function runServe(args: ConfigOverrides): Promise<number> {
   }
   await signalled;
   await appliance.stop();
-  return EXIT.ok;
+  return exitCode;
 }
 
 export const serveCommand: Command = {

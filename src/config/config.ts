@@ -79,7 +79,8 @@ export interface NutConfig {
   maxAgeSeconds: number;
 }
 
-/** walnut as the primary of its UPS (upsmon primary's job): when to shut everything down, and how. */
+/** walnut as the primary of its UPS (upsmon primary's job): when to shut everything down, and how. The setup
+ *  page's power policy, once saved, replaces this section whole (src/appliance/power-policy.ts says why). */
 export interface ShutdownConfig {
   /** false: never set FSD or command the UPS (another primary does it) */
   enabled: boolean;

@@ -35,11 +35,15 @@ export interface ShutdownDeps {
   now?: () => number;
 }
 
+function timingsOf(o: ShutdownOptions): SequenceTimings {
+  return { hostSyncMs: o.hostSyncSeconds * 1000, finalDelayMs: o.finalDelaySeconds * 1000, offDelayMs: o.offDelaySeconds * 1000 };
+}
+
 export class ShutdownOrchestrator {
-  private readonly options: ShutdownOptions;
+  private options: ShutdownOptions;
   private readonly deps: ShutdownDeps;
   private readonly now: () => number;
-  private readonly timings: SequenceTimings;
+  private timings: SequenceTimings;
   private state: SequenceState = IDLE;
   private timer: NodeJS.Timeout | undefined;
   private onBatterySince: number | undefined;
@@ -50,11 +54,19 @@ export class ShutdownOrchestrator {
     this.options = options;
     this.deps = deps;
     this.now = deps.now ?? Date.now;
-    this.timings = {
-      hostSyncMs: options.hostSyncSeconds * 1000,
-      finalDelayMs: options.finalDelaySeconds * 1000,
-      offDelayMs: options.offDelaySeconds * 1000,
-    };
+    this.timings = timingsOf(options);
+  }
+
+  /** New triggers and delays from the next tick on (the setup page's power policy). A sequence under way keeps
+   *  its phase and measures its wait against the new delays, as if they had been set when it began. */
+  reconfigure(options: ShutdownOptions): void {
+    this.options = { ...options, tickMs: this.options.tickMs };
+    this.timings = timingsOf(options);
+  }
+
+  /** What the sequence runs with now. */
+  get current(): ShutdownOptions {
+    return this.options;
   }
 
   get phase(): SequenceState['phase'] {

@@ -16,6 +16,12 @@ export function resetFiles(dataDir: string, keyDir: string, extra: readonly stri
 
 /** Writes the marker (atomically), then removes the files and the marker. */
 export function factoryReset(dataDir: string, files: readonly string[], log: Logger): void {
+  finish(markReset(dataDir, files), files, log);
+}
+
+/** Only the marker: a running walnut (the setup page's reset) still has the databases open, so it marks, exits,
+ *  and its next start removes the files before it opens any (completePendingReset). The marker's path. */
+export function markReset(dataDir: string, files: readonly string[]): string {
   const marker = join(dataDir, RESET_MARKER);
   const tmp = `${marker}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
@@ -27,7 +33,7 @@ export function factoryReset(dataDir: string, files: readonly string[], log: Log
   }
   renameSync(tmp, marker);
   syncDir(dataDir);
-  finish(marker, files, log);
+  return marker;
 }
 
 /** Finishes a reset a crash interrupted; false when there was none. Files this process may not remove (another

@@ -2,7 +2,7 @@
 // AS protocol itself in auth-client.ts, run here in the page — the server only ever sees PAK values and sealed
 // envelopes.
 import { caBindingTag } from '../../authsrv/keys.ts';
-import { claim, login, type Relay } from '../auth-client.ts';
+import { claim, login, type LoginTransport, type Relay } from '../auth-client.ts';
 import { api, b64 } from './http.ts';
 import type { Role } from './session.ts';
 
@@ -39,31 +39,43 @@ export async function caFacts(pem: string): Promise<{ der: Uint8Array; fingerpri
   return { der, fingerprint: [...digest].map((x) => x.toString(16).padStart(2, '0').toUpperCase()).join(':') };
 }
 
+/** The password proven to the AS again, as a login proves it, for one action that needs it (the factory reset):
+ *  the flow's last step goes to `path` with the flow and its Finished tag instead of starting a session. */
+export async function proveTo<R>(path: string, offer: string, user: string, password: string): Promise<R> {
+  const { flow, relay } = await openFlow();
+  return login({ user, password, transport: ticketTransport(offer, flow, relay, (tag) => api<R>('POST', path, { flow, data: b64.encode(tag) })) });
+}
+
+/** The server's half of a ticket login over /api/flows/*; `confirm` takes the last step. */
+function ticketTransport<R>(offer: string, flow: string, relay: Relay, confirm: (tag: Uint8Array, secret: Uint8Array) => Promise<R>): LoginTransport<R> {
+  let choice = '';
+  return {
+    offer: async () => offer,
+    choose: async (c) => void (choice = c),
+    start: async (chc) => b64.decode((await api<{ data: string }>('POST', '/api/flows/start', { flow, choice, chc: b64.encode(chc) })).data),
+    relay,
+    finish: async (m) => b64.decode((await api<{ data: string }>('POST', '/api/flows/finish', { flow, data: b64.encode(m) })).data),
+    confirm,
+  };
+}
+
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** A ticket login; the session the server started (its cookie is set by the same reply). */
 export async function logIn(offer: string, user: string, password: string): Promise<LoggedIn> {
   const { flow, relay } = await openFlow();
-  let choice = '';
   return login({
     user,
     password,
-    transport: {
-      offer: async () => offer,
-      choose: async (c) => void (choice = c),
-      start: async (chc) => b64.decode((await api<{ data: string }>('POST', '/api/flows/start', { flow, choice, chc: b64.encode(chc) })).data),
-      relay,
-      finish: async (m) => b64.decode((await api<{ data: string }>('POST', '/api/flows/finish', { flow, data: b64.encode(m) })).data),
-      confirm: async (tag, secret) => {
-        const r = await api<{ user: string; role: Role; token: string; ca: { pem: string; tag: string } | null }>('POST', '/api/flows/confirm', { flow, data: b64.encode(tag) });
-        let ca: LoggedIn['ca'] = null;
-        if (r.ca) {
-          const facts = await caFacts(r.ca.pem);
-          // a CA whose tag does not check out is not offered for pinning: someone between us changed it
-          if (sameBytes(caBindingTag(secret, facts.der), b64.decode(r.ca.tag))) ca = { pem: r.ca.pem, fingerprint: facts.fingerprint };
-        }
-        return { user: r.user, role: r.role, token: r.token, ca };
-      },
-    },
+    transport: ticketTransport(offer, flow, relay, async (tag, secret) => {
+      const r = await api<{ user: string; role: Role; token: string; ca: { pem: string; tag: string } | null }>('POST', '/api/flows/confirm', { flow, data: b64.encode(tag) });
+      let ca: LoggedIn['ca'] = null;
+      if (r.ca) {
+        const facts = await caFacts(r.ca.pem);
+        // a CA whose tag does not check out is not offered for pinning: someone between us changed it
+        if (sameBytes(caBindingTag(secret, facts.der), b64.decode(r.ca.tag))) ca = { pem: r.ca.pem, fingerprint: facts.fingerprint };
+      }
+      return { user: r.user, role: r.role, token: r.token, ca };
+    }),
   });
 }

@@ -8,6 +8,8 @@ import { eventsView } from './views/events.ts';
 import { historyView } from './views/history.ts';
 import { passwordView } from './views/password.ts';
 import { usersView } from './views/users.ts';
+import { policyView } from './views/policy.ts';
+import { systemView } from './views/system.ts';
 
 export interface View {
   el: HTMLElement;
@@ -30,4 +32,6 @@ export const PAGES: readonly PageSpec[] = [
   { hash: '#/clients', label: 'Clients', minRole: 'viewer', view: (hello) => clientsView(hello) },
   { hash: '#/users', label: 'Users & security', minRole: 'admin', view: (hello) => ({ el: usersView(hello) }) },
   { hash: '#/password', label: 'My password', minRole: 'viewer', view: (hello) => ({ el: passwordView(hello) }) },
+  { hash: '#/policy', label: 'Power policy', minRole: 'viewer', view: (hello) => ({ el: policyView(hello) }) },
+  { hash: '#/system', label: 'System', minRole: 'viewer', view: (hello) => ({ el: systemView(hello) }) },
 ];
