@@ -5,41 +5,21 @@
 // passes axe-core with screenshots at a phone's and a desktop's width (out/screenshots/clients-*.png).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches } from './helpers/browser.ts';
+import { DESKTOP, launchTrusting, textMatches } from './helpers/browser.ts';
 import { apiFromPage, logInInPage } from './helpers/page-login.ts';
 import { nssDbTrusting, startUpsmon } from './helpers/upsmon.ts';
-import { REPO, startClaimed, startWalnut } from './helpers/walnut.ts';
+import { startClaimed, startWalnut } from './helpers/walnut.ts';
+import { SHOTS, auditEverywhere } from './helpers/page-audit.ts';
 import { addUser, withCredentials } from './accounts-support.ts';
 
 const OWNER_PW = 'owner-password-clients';
-const SHOTS = join(REPO, 'out', 'screenshots');
 const SEEN_WITHIN = 5;
 // the unit checks every 2 s and the page reads every 2 s; the rest is slack for a busy CI machine
 const FLAG_BOUND_MS = (SEEN_WITHIN + 2 + 2 + 4) * 1000;
 
-// axe-core (devDependency) evaluated through CDP, which the page's CSP does not govern (as test/web-pages.test.ts)
-const AXE = readFileSync(join(dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js'), 'utf8');
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }
-declare const axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[]; passes: unknown[] }> };
 declare const document: unknown;
-
-async function seriousViolations(page: Page, what: string): Promise<string[]> {
-  const cdp = await page.createCDPSession();
-  const loaded = await cdp.send('Runtime.evaluate', { expression: AXE, returnByValue: true });
-  await cdp.detach();
-  assert.equal(loaded.exceptionDetails, undefined, 'axe-core loaded');
-  const { violations, passes } = await page.evaluate(async () => {
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return { violations: r.violations, passes: r.passes.length };
-  });
-  assert.ok(passes > 10, `${what}: axe-core ran its rules`);
-  for (const v of violations) console.log(`axe ${what}: ${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
-}
 
 const rowState = (page: Page, name: string): Promise<string | null> =>
   page.evaluate((n) => {
@@ -70,7 +50,6 @@ async function addInPage(page: Page, e: { name: string; user: string; address: s
 test('a real upsmon over TLS shows on the Clients page as connected, TLS, secondary; a roster client that never logs in and a stopped upsmon are flagged within their time', async () => {
   const w = await startClaimed(OWNER_PW, { config: { tls: { clearCredentials: false } } });
   const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
-  mkdirSync(SHOTS, { recursive: true });
   const nssdb = join(w.dir, 'upsmon-nssdb');
   let upsmon: ReturnType<typeof startUpsmon> | undefined;
   try {
@@ -111,16 +90,7 @@ test('a real upsmon over TLS shows on the Clients page as connected, TLS, second
     assert.match(await textMatches(page, '#roster-summary', /flagged/), /1 of 2 roster clients flagged/);
 
     // the page with one client fine and one flagged, at both widths and in both schemes
-    for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
-      await page.setViewport(viewport);
-      for (const scheme of ['light', 'dark'] as const) {
-        await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
-        const what = `clients-${size}-${scheme}`;
-        await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage: true });
-        assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
-        assert.deepEqual(await seriousViolations(page, what), [], `${what}: axe-core`);
-      }
-    }
+    await auditEverywhere(page, 'clients');
     await page.setViewport(DESKTOP);
     await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
 

@@ -5,67 +5,20 @@
 // for a person to look at. And the claim works from the keyboard alone, with the focus visible at every step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches, type RecordedPage, type TestBrowser } from './helpers/browser.ts';
+import { DESKTOP, PHONE, launchTrusting, textMatches, type RecordedPage, type TestBrowser } from './helpers/browser.ts';
+import { auditEverywhere } from './helpers/page-audit.ts';
 import { REPO, authServerReady, shownSetupCode, startClaimed, startWalnut, type RunningWalnut } from './helpers/walnut.ts';
 
 const SHOTS = join(REPO, 'out', 'screenshots');
 const OWNER_PASSWORD = 'the owner password 42';
-const SIZES = { phone: PHONE, desktop: DESKTOP } as const;
-const SCHEMES = ['light', 'dark'] as const;
-
-// the devDependency axe-core (package.json); its minified build, evaluated in each page below
-const AXE = readFileSync(join(dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js'), 'utf8');
 
 /** The little of the DOM the functions below run in the page with (tsconfig.json has no DOM lib for tests). */
 interface FocusedStyle { tag: string; name: string; focusVisible: boolean; outlineStyle: string; outlineWidth: string; outlineColor: string }
 declare const document: { activeElement: unknown; querySelector(s: string): unknown };
-declare const window: { axe?: unknown; getComputedStyle(e: unknown): { outlineStyle: string; outlineWidth: string; outlineColor: string } };
-declare const axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[]; passes: unknown[] }> };
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }
-
-/** Evaluates axe-core's source through CDP Runtime.evaluate, which the page's CSP (script-src 'self') does not
- * govern — no <script> is injected and the CSP stays on for the page itself. */
-async function injectAxe(page: Page): Promise<void> {
-  if (await page.evaluate(() => typeof window.axe !== 'undefined')) return;
-  const cdp = await page.createCDPSession();
-  const r = await cdp.send('Runtime.evaluate', { expression: AXE, returnByValue: true });
-  await cdp.detach();
-  assert.equal(r.exceptionDetails, undefined, `axe-core did not load: ${JSON.stringify(r.exceptionDetails)}`);
-}
-
-async function audit(page: Page, what: string): Promise<AxeViolation[]> {
-  await injectAxe(page);
-  const { violations, passes } = await page.evaluate(async () => {
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return { violations: r.violations, passes: r.passes.length };
-  });
-  assert.ok(passes > 10, `${what}: axe-core ran its rules (${passes} passed)`);
-  for (const v of violations) {
-    console.log(`axe ${what}: ${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
-
-/** Screenshots and audits the page as it stands, at both sizes and in both schemes. */
-async function checkEverywhere(rec: RecordedPage, name: string, ready: () => Promise<unknown>, fullPage = true): Promise<void> {
-  const { page } = rec;
-  for (const [size, viewport] of Object.entries(SIZES)) {
-    await page.setViewport(viewport);
-    for (const scheme of SCHEMES) {
-      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
-      await ready();
-      const what = `${name}-${size}-${scheme}`;
-      await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage });
-      assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
-      const bad = await audit(page, what);
-      assert.deepEqual(bad.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('; ')}`), [], `${what}: axe-core`);
-    }
-  }
-}
+declare const window: { getComputedStyle(e: unknown): { outlineStyle: string; outlineWidth: string; outlineColor: string } };
 
 /** WebSocket URLs the page opens (puppeteer's request event does not show them). */
 async function recordWebSockets(page: Page): Promise<string[]> {
@@ -105,7 +58,7 @@ test('every page passes axe-core without a serious or critical violation, fits a
       const sockets = await recordWebSockets(rec.page);
       await rec.page.goto(`${origin}/`, { waitUntil: 'networkidle0' });
       await rec.page.waitForSelector('form[aria-labelledby=claim-title]');
-      await checkEverywhere(rec, 'claim', async () => undefined);
+      await auditEverywhere(rec.page, 'claim', async () => undefined);
       assertSameOrigin(rec, sockets, origin);
     });
 
@@ -116,32 +69,32 @@ test('every page passes axe-core without a serious or critical violation, fits a
       const sockets = await recordWebSockets(page);
       await page.goto(`${origin}/`, { waitUntil: 'networkidle0' });
       await page.waitForSelector('form[aria-labelledby=login-title]');
-      await checkEverywhere(rec, 'login', async () => undefined);
+      await auditEverywhere(rec.page, 'login', async () => undefined);
 
       await page.type('input[name=password]', OWNER_PASSWORD);
       await page.click('button[type=submit]');
       await textMatches(page, '#status-headline', /On line/, 30_000);
-      await checkEverywhere(rec, 'dashboard', () => page.waitForSelector('#latest-events li'));
+      await auditEverywhere(rec.page, 'dashboard', () => page.waitForSelector('#latest-events li'));
 
       await page.goto(`${origin}/#/device`);
       await page.waitForSelector('button[data-command]');
       await page.waitForSelector('tbody tr');
-      await checkEverywhere(rec, 'device', async () => undefined);
+      await auditEverywhere(rec.page, 'device', async () => undefined);
 
       await page.click('button[data-command]');
       await page.waitForSelector('dialog[open]');
       // the modal dialog sits in the viewport: the screenshot is of what the viewport shows
-      await checkEverywhere(rec, 'confirm', async () => undefined, false);
+      await auditEverywhere(rec.page, 'confirm', async () => undefined, false);
       await page.keyboard.press('Escape');
       await page.waitForSelector('dialog:not([open])');
 
       await page.goto(`${origin}/#/events`);
       await page.waitForSelector('tbody tr');
-      await checkEverywhere(rec, 'events', async () => undefined);
+      await auditEverywhere(rec.page, 'events', async () => undefined);
 
       await page.goto(`${origin}/#/history`);
       await page.waitForSelector('.chart canvas', { timeout: 20_000 });
-      await checkEverywhere(rec, 'history', async () => undefined);
+      await auditEverywhere(rec.page, 'history', async () => undefined);
 
       assert.ok(sockets.length > 0, 'the dashboard opened its live channel');
       assertSameOrigin(rec, sockets, origin);

@@ -6,57 +6,21 @@
 // in `walnut log` with its author and no password is in any log. axe-core and screenshots at both widths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as tls from 'node:tls';
 import type { Page } from 'puppeteer-core';
-import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches } from './helpers/browser.ts';
+import { DESKTOP, launchTrusting, textMatches } from './helpers/browser.ts';
 import { cli } from './accounts-support.ts';
 import { run } from './helpers/clients.ts';
 import { apiFromPage, logInInPage } from './helpers/page-login.ts';
+import { auditEverywhere } from './helpers/page-audit.ts';
 import { REPO, X64_BINARY, startClaimed, until, type RunningWalnut } from './helpers/walnut.ts';
 
 const OWNER_PW = 'owner-password-users';
 const SHOTS = join(REPO, 'out', 'screenshots');
-const AXE = readFileSync(join(dirname(createRequire(import.meta.url).resolve('axe-core')), 'axe.min.js'), 'utf8');
-
-declare const document: unknown;
-declare const axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[]; passes: unknown[] }> };
-interface AxeViolation { id: string; impact: string | null; nodes: { target: string[]; failureSummary?: string }[] }
-
-/** axe-core through CDP (the page's CSP stays on), then the serious and critical violations. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  const cdp = await page.createCDPSession();
-  const r = await cdp.send('Runtime.evaluate', { expression: AXE, returnByValue: true });
-  await cdp.detach();
-  assert.equal(r.exceptionDetails, undefined, 'axe-core loads');
-  const { violations, passes } = await page.evaluate(async () => {
-    const x = await axe.run(document, { resultTypes: ['violations'] });
-    return { violations: x.violations, passes: x.passes.length };
-  });
-  assert.ok(passes > 10, 'axe-core ran its rules');
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('; ')}`);
-}
-
-/** Screenshots and audits at a phone's and a desktop's width, light and dark. */
-async function checkPage(page: Page, name: string, ready: () => Promise<unknown>, fullPage = true): Promise<void> {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const [size, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
-    await page.setViewport(viewport);
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
-      await ready();
-      const what = `${name}-${size}-${scheme}`;
-      await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage });
-      assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
-      assert.deepEqual(await seriousViolations(page), [], `${what}: axe-core`);
-    }
-  }
-}
-
 const authPing = (w: RunningWalnut, user: string, password: string) =>
   run(X64_BINARY, ['auth', 'ping', '--server', `127.0.0.1:${w.port}`, '--user', user, '--password-stdin'], { input: `${password}\n`, timeoutMs: 30_000 });
 const upscmd = async (w: RunningWalnut, user: string, password: string): Promise<string> => {
@@ -153,7 +117,7 @@ test('the admin creates an operator in the page; passwords set and changed there
     // 3. the admin sets op1's password in the page: op1's web session ends, the old password fails everywhere
     await ap.click('tr[data-user="op1"] button[data-action=password]');
     // the modal dialog sits in the viewport: the screenshot is of what the viewport shows
-    await checkPage(ap, 'users-set-password', () => ap.waitForSelector('dialog[open] input[name=user-new-password]'), false);
+    await auditEverywhere(ap, 'users-set-password', () => ap.waitForSelector('dialog[open] input[name=user-new-password]'), false);
     await confirmInDialog(ap, 'operator-pass-2');
     await textMatches(ap, '#users-status', /password of op1 is changed/);
     assert.match((await apiFromPage(op, 'GET', '/api/hello')).text, /"session":null/, "op1's web session ended");
@@ -215,7 +179,7 @@ test('the admin creates an operator in the page; passwords set and changed there
     assert.match(await withCertificate(w, pem, caPem), /^VAR ups battery\.charge /, 'the NUT server takes it');
 
     // the page at both widths, with its lists filled
-    await checkPage(ap, 'users', () => textMatches(ap, `tr[data-serial="${serial}"]`, /nas-web/));
+    await auditEverywhere(ap, 'users', () => textMatches(ap, `tr[data-serial="${serial}"]`, /nas-web/));
 
     // 7. revoked in the page: the NUT server refuses it from the next handshake
     await ap.click(`tr[data-serial="${serial}"] button[data-action=revoke]`);
@@ -233,7 +197,7 @@ test('the admin creates an operator in the page; passwords set and changed there
 
     // the own-password page at both widths
     await ap.goto(`${origin}/#/password`);
-    await checkPage(ap, 'my-password', () => ap.waitForSelector('#own-password'));
+    await auditEverywhere(ap, 'my-password', () => ap.waitForSelector('#own-password'));
 
     // every change is an event with its author; no password anywhere in the log or the server's output
     const log = (await cli(w, ['log', '--limit', '1000'])).stdout;

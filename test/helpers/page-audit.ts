@@ -35,8 +35,9 @@ async function seriousViolations(page: Page, what: string): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('; ')}`);
 }
 
-/** Audits and photographs the page as it stands at both widths and in both schemes; `ready` waits for it. */
-export async function auditEverywhere(page: Page, name: string, ready: () => Promise<unknown> = async () => undefined): Promise<void> {
+/** Audits and photographs the page as it stands at both widths and in both schemes; `ready` waits for it.
+ *  `fullPage` false photographs the viewport only (a modal dialog sits there). */
+export async function auditEverywhere(page: Page, name: string, ready: () => Promise<unknown> = async () => undefined, fullPage = true): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   for (const [size, viewport] of Object.entries({ phone: PHONE, desktop: DESKTOP })) {
     await page.setViewport(viewport);
@@ -44,7 +45,7 @@ export async function auditEverywhere(page: Page, name: string, ready: () => Pro
       await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
       await ready();
       const what = `${name}-${size}-${scheme}`;
-      await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage: true });
+      await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage });
       assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
       assert.deepEqual(await seriousViolations(page, what), [], `${what}: axe-core`);
     }
