@@ -224,6 +224,8 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
         nut: server,
         tls: webTls,
         history,
+        clientCerts: new ClientCertStore(db),
+        nutPort: ports[0] ?? 3493,
         health: { usbReconnects: () => driver.reconnects, authFailures },
       });
     } catch (err) {

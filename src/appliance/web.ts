@@ -22,6 +22,9 @@ import { WebServer } from '../web/server.ts';
 import type { ServerTlsOptions } from './tls-context.ts';
 import { userDirectory } from './user-directory.ts';
 import type { History } from '../storage/history.ts';
+import type { ClientCertStore } from '../tls/client-certs.ts';
+import { loadIdentity } from '../tls/identity.ts';
+import { wizardRoutes } from '../web/routes-wizard.ts';
 
 const log = logger('web');
 
@@ -34,6 +37,10 @@ export interface WebDeps {
   nut: NutServer;
   tls: { server: ServerTlsOptions; caPem: string; notAfter: Date };
   history: History;
+  /** the NUT port the first listener bound (what a client's MONITOR line names) */
+  nutPort: number;
+  /** the client certificates the wizard issues (src/web/routes-wizard.ts) */
+  clientCerts: ClientCertStore;
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
 }
@@ -58,6 +65,7 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
   const live = new LiveChannel(d.ups, { maxBufferedBytes: w.wsMaxBufferedBytes });
   t.defer('web live channel', () => live.close());
   const directory = userDirectory(d.principals, d.events);
+  const ports: number[] = [];
   const api = new Api({
     ups: d.ups,
     flows,
@@ -72,6 +80,20 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
     users: {
       add: (name, change, by, source) => (directory.add(Buffer.from(name), change, by, source) ? 'added' : 'exists'),
     },
+    modules: [
+      wizardRoutes({
+        facts: () => ({
+          ups: d.ups.name,
+          nutPort: d.nutPort,
+          webPort: ports[0] ?? 0,
+          metrics: { anonymous: config.tls.anonymousReads === 'any', token: w.metricsToken !== undefined },
+          clientCertificates: config.tls.clientCertificates,
+        }),
+        identity: () => loadIdentity(config.dataDir, config.tls.factory),
+        certs: d.clientCerts,
+        events: d.events,
+      }),
+    ],
   });
   const server = new WebServer({
     tls: d.tls.server,
@@ -108,7 +130,6 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
   }, 60_000);
   sweep.unref();
   t.defer('web session sweep', () => clearInterval(sweep));
-  const ports: number[] = [];
   const shown = (host: string, port: number): string => `${host === '::' ? '*' : host.includes(':') ? `[${host}]` : host}:${port}`;
   for (const spec of w.listen) {
     const { host, port } = parseListen(spec);

@@ -2,7 +2,7 @@
 // AS protocol itself in auth-client.ts, run here in the page — the server only ever sees PAK values and sealed
 // envelopes.
 import { caBindingTag } from '../../authsrv/keys.ts';
-import { claim, login, type Relay } from '../auth-client.ts';
+import { administerUsers, claim, login, type Relay } from '../auth-client.ts';
 import { api, b64 } from './http.ts';
 import type { Role } from './session.ts';
 
@@ -66,4 +66,15 @@ export async function logIn(offer: string, user: string, password: string): Prom
       },
     },
   });
+}
+
+/** The admin sets another account's password through the AS (AuthUser, docs/auth-protocol.md §7.6): the admin's
+ *  own password proves them in the page, and the new password travels sealed for the AS alone. */
+export async function setPassword(offer: string, admin: string, adminPassword: string, name: string, password: string): Promise<void> {
+  const { flow, relay } = await openFlow();
+  try {
+    await administerUsers({ admin, adminPassword, domain: domainOf(offer), relay, changes: [{ op: 'set', name, password }] });
+  } finally {
+    await api('POST', '/api/flows/end', { flow }).catch(() => undefined);
+  }
 }

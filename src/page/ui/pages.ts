@@ -5,6 +5,7 @@ import { dashboardView } from './views/dashboard.ts';
 import { deviceView } from './views/device.ts';
 import { eventsView } from './views/events.ts';
 import { historyView } from './views/history.ts';
+import { wizardView } from './views/wizard.ts';
 
 export interface View {
   el: HTMLElement;
@@ -24,4 +25,5 @@ export const PAGES: readonly PageSpec[] = [
   { hash: '#/history', label: 'History', minRole: 'viewer', view: () => historyView() },
   { hash: '#/device', label: 'Device', minRole: 'viewer', view: (hello) => ({ el: deviceView(hello) }) },
   { hash: '#/events', label: 'Events', minRole: 'viewer', view: () => ({ el: eventsView() }) },
+  { hash: '#/add-client', label: 'Add a client', minRole: 'admin', view: (hello) => ({ el: wizardView(hello) }) },
 ];

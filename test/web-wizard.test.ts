@@ -1,0 +1,216 @@
+// Issue 16, acceptance 1, 3 and 8 for "Add a client" (src/page/ui/views/wizard.ts), in real Chromium against the
+// real binary:
+// - the Debian wizard makes a secondary account (its password made in the page, set through the AS), and what it
+//   shows — the NSS commands and the upsmon.conf lines — is pasted as it is into Debian's real upsmon (nut-client
+//   2.8.0): upsmon logs in over TLS with CERTVERIFY 1 and FORCESSL 1; with a client certificate chosen it presents
+//   it (CERTIDENT), and once `walnut client-cert revoke` revoked it the NUT server refuses it;
+// - Home Assistant: host and port, no credentials, clear TCP: a NUT client library lists the UPS and reads its
+//   variables with exactly that. Home Assistant's own library, aionut, could not be run here (no PyPI and no
+//   snapshot of its source on this machine), so this is Debian's python3-nut (PyNUT, NUT's own Python client),
+//   which speaks the same plain protocol: LIST UPS, LIST VAR, no USERNAME/PASSWORD, no STARTTLS;
+// - every state of the page: axe-core finds nothing serious or critical, nothing overflows, and a screenshot at a
+//   phone's and a desktop's width goes to out/screenshots/add-client-*.png.
+// Not run here from the shown text: `apt-get install` and `systemctl restart nut-monitor` (the test runs upsmon
+// itself, as test/helpers/upsmon.ts does) — everything else runs as the page shows it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'puppeteer-core';
+import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches } from './helpers/browser.ts';
+import { seriousViolations } from './helpers/axe.ts';
+import { cli } from './accounts-support.ts';
+import { LineClient, run } from './helpers/clients.ts';
+import { logInInPage } from './helpers/page-login.ts';
+import { startUpsmon, type Upsmon } from './helpers/upsmon.ts';
+import { REPO, startClaimed, until, type RunningWalnut } from './helpers/walnut.ts';
+
+const OWNER_PW = 'owner-password-wizard';
+const SHOTS = join(REPO, 'out', 'screenshots');
+
+/** The little of the DOM the functions below run in the page with (tsconfig.json has no DOM lib for tests). */
+interface El { textContent: string | null; getAttribute(n: string): string | null; href: string }
+declare const document: { querySelectorAll(s: string): El[] };
+
+async function numlogins(w: RunningWalnut): Promise<string> {
+  const c = await LineClient.connect(w.port);
+  try {
+    c.send('GET NUMLOGINS ups\n');
+    return await c.line();
+  } finally {
+    c.socket.destroy();
+  }
+}
+
+/** Axe-core, no horizontal overflow and a screenshot at both widths, for the page as it stands. */
+async function checkBothWidths(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  for (const [size, viewport] of Object.entries({ phone: PHONE, desktop: DESKTOP })) {
+    await page.setViewport(viewport);
+    const what = `add-client-${name}-${size}`;
+    await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage: true });
+    assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
+    assert.deepEqual(await seriousViolations(page, what), [], `${what}: axe-core`);
+  }
+  await page.setViewport(DESKTOP);
+}
+
+/** The wizard's output as the page shows it: each snippet's text by its heading, each download's bytes by name. */
+async function shownOutput(page: Page): Promise<{ snippets: Map<string, string>; files: Map<string, Buffer> }> {
+  await page.waitForSelector('#wizard-output:not([hidden]) pre[data-snippet]', { timeout: 60_000 });
+  const snippets = new Map(await page.evaluate(() => [...document.querySelectorAll('pre[data-snippet]')].map((p) => [p.getAttribute('data-snippet')!, p.textContent ?? ''] as [string, string])));
+  const files = new Map<string, Buffer>();
+  const links = await page.evaluate(() => [...document.querySelectorAll('a[data-file]')].map((a) => [a.getAttribute('data-file')!, a.href] as [string, string]));
+  for (const [file, href] of links) {
+    const b64 = await page.evaluate(async (u) => {
+      const bytes = new Uint8Array(await (await fetch(u)).arrayBuffer());
+      let s = '';
+      for (const x of bytes) s += String.fromCharCode(x);
+      return btoa(s);
+    }, href);
+    files.set(file, Buffer.from(b64, 'base64'));
+  }
+  return { snippets, files };
+}
+
+const snippet = (snippets: Map<string, string>, title: RegExp): string => {
+  const found = [...snippets].find(([t]) => title.test(t));
+  assert.ok(found, `a snippet titled ${title}; shown: ${[...snippets.keys()].join(' | ')}`);
+  return found[1];
+};
+
+/** Runs the wizard for a Debian upsmon host: the account name, the NSS folder, a certificate or not. */
+async function debianWizard(page: Page, origin: string, account: string, nssDb: string, withCert: boolean): Promise<{ snippets: Map<string, string>; files: Map<string, Buffer> }> {
+  await page.goto(`${origin}/#/add-client`, { waitUntil: 'networkidle0' });
+  await page.reload({ waitUntil: 'networkidle0' }); // a fresh form: no output of an earlier run on the page
+  await page.waitForSelector('#kind-debian');
+  await page.click('#kind-debian');
+  for (const [sel, value] of [['#wizard-account', account], ['#wizard-nssdb', nssDb]] as const) {
+    await page.$eval(sel, (el) => ((el as unknown as { value: string }).value = ''));
+    await page.type(sel, value);
+  }
+  if (withCert) await page.click('#wizard-cert');
+  await page.type('#wizard-admin-password', OWNER_PW);
+  await page.click('#wizard-submit');
+  return shownOutput(page);
+}
+
+/** Pastes the shown shell commands into a shell in the folder that holds the downloaded files, as root. */
+async function runShown(dir: string, files: Map<string, Buffer>, commands: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+  const r = await run('sh', ['-ec', `cd "$0"\n${commands}`, dir]);
+  assert.equal(r.code, 0, `${commands}\n${r.stdout}${r.stderr}`);
+}
+
+test("the Debian wizard's commands and upsmon.conf lines, pasted into a real upsmon, log in over TLS; with a certificate CERTIDENT works and a revoked one is refused", async () => {
+  const w = await startClaimed(OWNER_PW);
+  const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
+  const monitors: Upsmon[] = [];
+  try {
+    const origin = `https://127.0.0.1:${await w.webPort()}`;
+    const { page, consoleErrors } = await browser.page(DESKTOP);
+    await logInInPage(page, origin, 'admin', OWNER_PW);
+    await page.goto(`${origin}/#/add-client`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#wizard-form');
+    await checkBothWidths(page, 'form');
+
+    // 1. no certificate: the account, the NSS database trusting the CA, the lines
+    const plain = await debianWizard(page, origin, 'debian1', join(w.dir, 'client1', 'certdb'), false);
+    const conf1 = snippet(plain.snippets, /upsmon\.conf/);
+    assert.match(conf1, new RegExp(`^MONITOR ups@127\\.0\\.0\\.1:${w.port} 1 debian1 [a-z2-9]{24} secondary$`, 'm'));
+    assert.match(conf1, /^CERTVERIFY 1$/m);
+    assert.match(conf1, /^FORCESSL 1$/m);
+    assert.doesNotMatch(conf1, /CERTIDENT/);
+    await checkBothWidths(page, 'debian');
+    const list = await cli(w, ['user', 'list']);
+    assert.match(list.stdout, /^debian1 active upsmon=secondary /m, 'the account exists with its password set');
+    await runShown(join(w.dir, 'client1'), plain.files, snippet(plain.snippets, /^As root/));
+    const first = startUpsmon({ dir: join(w.dir, 'upsmon1'), lines: conf1.split('\n') });
+    monitors.push(first);
+    await until('upsmon debian1 logs in', async () => (await numlogins(w)) === 'NUMLOGINS ups 1', 20_000).catch(() => assert.fail(`${first.logs()}\n${w.logs()}`));
+    assert.match(w.logs(), /user debian1 logged into ups \(TLS\)/);
+    assert.doesNotMatch(w.logs(), /outside TLS/);
+    await first.stop();
+    await until('upsmon debian1 is gone', async () => (await numlogins(w)) === 'NUMLOGINS ups 0');
+
+    // 2. with a client certificate: pk12util imports it, CERTIDENT names it, walnut sees it
+    const withCert = await debianWizard(page, origin, 'debian2', join(w.dir, 'client2', 'certdb'), true);
+    const conf2 = snippet(withCert.snippets, /upsmon\.conf/);
+    assert.match(conf2, /^CERTIDENT "debian2" ""$/m);
+    assert.ok(withCert.files.has('debian2.p12') && withCert.files.has('debian2.pem'), [...withCert.files.keys()].join(', '));
+    assert.match(snippet(withCert.snippets, /^As root/), /^pk12util -i debian2\.p12 /m);
+    await checkBothWidths(page, 'debian-cert');
+    await runShown(join(w.dir, 'client2'), withCert.files, snippet(withCert.snippets, /^As root/));
+    const second = startUpsmon({ dir: join(w.dir, 'upsmon2'), lines: conf2.split('\n') });
+    monitors.push(second);
+    await until('upsmon debian2 logs in with its certificate', async () => (await numlogins(w)) === 'NUMLOGINS ups 1', 20_000).catch(() => assert.fail(`${second.logs()}\n${w.logs()}`));
+    const serial = new RegExp('client certificate debian2 \\(serial ([0-9A-F]+)').exec(w.logs())?.[1];
+    assert.ok(serial, w.logs());
+    assert.match(w.logs(), /user debian2 logged into ups \(TLS\)/);
+    await second.stop();
+
+    // 3. revoked from the CLI: the same database and lines are refused
+    const revoke = await cli(w, ['client-cert', 'revoke', serial]);
+    assert.equal(revoke.code, 0, revoke.stderr);
+    const third = startUpsmon({ dir: join(w.dir, 'upsmon3'), lines: conf2.split('\n') });
+    monitors.push(third);
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(await numlogins(w), 'NUMLOGINS ups 0');
+    assert.match(w.logs(), new RegExp(`client certificate refused: debian2: serial ${serial} is revoked`, 'i'));
+
+    const log = await cli(w, ['log', '--limit', '1000']);
+    assert.match(log.stdout, /client-cert-issued .*client certificate debian2 serial [0-9A-F]+ .* by admin/);
+    assert.deepEqual(consoleErrors, [], 'no console errors');
+  } finally {
+    for (const m of monitors) await m.stop();
+    await browser.close();
+    await w.stop();
+  }
+});
+
+test('the Home Assistant settings (host and port, no credentials) let a NUT client library list the UPS and poll its variables in clear TCP', async () => {
+  const w = await startClaimed(OWNER_PW);
+  const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
+  try {
+    const origin = `https://127.0.0.1:${await w.webPort()}`;
+    const { page, consoleErrors } = await browser.page(DESKTOP);
+    await logInInPage(page, origin, 'admin', OWNER_PW);
+    await page.goto(`${origin}/#/add-client`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#kind-home-assistant');
+    await page.click('#kind-home-assistant');
+    await page.click('#wizard-submit');
+    const { snippets } = await shownOutput(page);
+    const host = snippet(snippets, /^Host$/);
+    const port = snippet(snippets, /^Port$/);
+    assert.deepEqual([host, port], ['127.0.0.1', String(w.port)]);
+    await textMatches(page, '#wizard-output', /Leave the username and password empty/);
+    await checkBothWidths(page, 'home-assistant');
+
+    // NUT's own Python client (PyNUT, Debian's python3-nut) with exactly the shown settings, twice: a poll
+    const script = [
+      'import sys, PyNUT',
+      'c = PyNUT.PyNUTClient(host=sys.argv[1], port=int(sys.argv[2]))',
+      'print("UPS", *sorted(k.decode() if isinstance(k, bytes) else k for k in c.GetUPSList()))',
+      'for _ in range(2):',
+      '    v = c.GetUPSVars("ups")',
+      '    v = {(k.decode() if isinstance(k, bytes) else k): (x.decode() if isinstance(x, bytes) else x) for k, x in v.items()}',
+      '    print("battery.charge", v["battery.charge"], "ups.status", v["ups.status"])',
+    ].join('\n');
+    const r = await run('/usr/bin/python3', ['-c', script, host, port]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^UPS ups$/m);
+    assert.equal(r.stdout.match(/^battery\.charge \d+(\.\d+)? ups\.status \S/gm)?.length, 2, r.stdout);
+    assert.deepEqual(consoleErrors, [], 'no console errors');
+
+    // Prometheus: its page shows a scrape job for /metrics over HTTPS
+    await page.click('#kind-prometheus');
+    await page.click('#wizard-submit');
+    const prom = await shownOutput(page);
+    assert.match(snippet(prom.snippets, /prometheus\.yml/), new RegExp(`targets: \\['127\\.0\\.0\\.1:${new URL(origin).port}'\\]`));
+    await checkBothWidths(page, 'prometheus');
+  } finally {
+    await browser.close();
+    await w.stop();
+  }
+});
