@@ -4,6 +4,9 @@
 //   shows — the NSS commands and the upsmon.conf lines — is pasted as it is into Debian's real upsmon (nut-client
 //   2.8.0): upsmon logs in over TLS with CERTVERIFY 1 and FORCESSL 1; with a client certificate chosen it presents
 //   it (CERTIDENT), and once `walnut client-cert revoke` revoked it the NUT server refuses it;
+// - Synology DSM (its fixed monuser/secret): the page says the risk plainly and shows a legacyClients entry for
+//   walnut.json bound to the NAS's address (the page cannot make a runtime entry yet); a unit started with it lets
+//   monuser in from that address as a secondary only and refuses it from a second loopback address;
 // - Home Assistant: host and port, no credentials, clear TCP: a NUT client library lists the UPS and reads its
 //   variables with exactly that. Home Assistant's own library, aionut, could not be run here (no PyPI and no
 //   snapshot of its source on this machine), so this is Debian's python3-nut (PyNUT, NUT's own Python client),
@@ -19,11 +22,11 @@ import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches } from './helpers/browser.ts';
 import { seriousViolations } from './helpers/axe.ts';
-import { cli } from './accounts-support.ts';
+import { cli, withCredentials } from './accounts-support.ts';
 import { LineClient, run } from './helpers/clients.ts';
 import { logInInPage } from './helpers/page-login.ts';
 import { startUpsmon, type Upsmon } from './helpers/upsmon.ts';
-import { REPO, startClaimed, until, type RunningWalnut } from './helpers/walnut.ts';
+import { REPO, startClaimed, startWalnut, until, type RunningWalnut } from './helpers/walnut.ts';
 
 const OWNER_PW = 'owner-password-wizard';
 const SHOTS = join(REPO, 'out', 'screenshots');
@@ -104,7 +107,8 @@ async function runShown(dir: string, files: Map<string, Buffer>, commands: strin
 }
 
 test("the Debian wizard's commands and upsmon.conf lines, pasted into a real upsmon, log in over TLS; with a certificate CERTIDENT works and a revoked one is refused", async () => {
-  const w = await startClaimed(OWNER_PW);
+  // walnut's default: no credential in clear (the test helper allows them for Debian's upsrw and upscmd)
+  const w = await startClaimed(OWNER_PW, { config: { tls: { clearCredentials: false } } });
   const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
   const monitors: Upsmon[] = [];
   try {
@@ -170,7 +174,7 @@ test("the Debian wizard's commands and upsmon.conf lines, pasted into a real ups
 });
 
 test('the Home Assistant settings (host and port, no credentials) let a NUT client library list the UPS and poll its variables in clear TCP', async () => {
-  const w = await startClaimed(OWNER_PW);
+  const w = await startClaimed(OWNER_PW, { config: { tls: { clearCredentials: false } } });
   const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
   try {
     const origin = `https://127.0.0.1:${await w.webPort()}`;
@@ -210,6 +214,51 @@ test('the Home Assistant settings (host and port, no credentials) let a NUT clie
     assert.match(snippet(prom.snippets, /prometheus\.yml/), new RegExp(`targets: \\['127\\.0\\.0\\.1:${new URL(origin).port}'\\]`));
     await checkBothWidths(page, 'prometheus');
   } finally {
+    await browser.close();
+    await w.stop();
+  }
+});
+
+test("the Synology page warns plainly, and the legacy entry it shows lets monuser/secret in from the NAS's address only", async () => {
+  const w = await startClaimed(OWNER_PW);
+  const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
+  let legacy: RunningWalnut | undefined;
+  try {
+    const origin = `https://127.0.0.1:${await w.webPort()}`;
+    const { page, consoleErrors } = await browser.page(DESKTOP);
+    await logInInPage(page, origin, 'admin', OWNER_PW);
+    await page.goto(`${origin}/#/add-client`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#kind-synology');
+    await page.click('#kind-synology');
+    await page.type('#wizard-address', '127.0.0.2');
+    await page.click('#wizard-submit');
+    const { snippets } = await shownOutput(page);
+    const warning = await textMatches(page, '#wizard-warning', /monuser/);
+    assert.match(warning, /clear text/);
+    assert.match(warning, /only from that one address, only as a secondary/);
+    await checkBothWidths(page, 'synology');
+    assert.deepEqual(consoleErrors, [], 'no console errors');
+
+    // the entry as shown, in a unit's walnut.json: 127.0.0.2 is the NAS, 127.0.0.3 another host on the LAN
+    // (every 127/8 address is the loopback interface's, so a client can send from either)
+    const shown = JSON.parse(snippet(snippets, /^walnut\.json/)) as Record<string, unknown>;
+    legacy = await startWalnut({ config: shown });
+    const nas = await withCredentials(legacy.port, 'monuser', 'secret', '127.0.0.2');
+    try {
+      assert.deepEqual(await nas.request('LOGIN ups'), ['OK']);
+      assert.deepEqual(await nas.request('FSD ups'), ['ERR ACCESS-DENIED'], 'a secondary only');
+    } finally {
+      nas.socket.destroy();
+    }
+    const other = await withCredentials(legacy.port, 'monuser', 'secret', '127.0.0.3');
+    try {
+      assert.deepEqual(await other.request('LOGIN ups'), ['ERR ACCESS-DENIED']);
+    } finally {
+      other.socket.destroy();
+    }
+    assert.match(legacy.logs(), /127\.0\.0\.3:\d+: failed login: user monuser: legacy client not allowed from this address/);
+  } finally {
+    await legacy?.stop();
     await browser.close();
     await w.stop();
   }

@@ -72,12 +72,14 @@ test('every upsmon kind shows the account and the TLS lines; Debian and Proxmox 
   assert.match(wizardText(UNIT, { kind: 'unraid', ...ACCOUNT }).notes[0]!, /NUT" plugin/);
 });
 
-test('Synology says plainly that monuser/secret travel in clear and are bound to one address', () => {
+test('Synology says plainly that monuser/secret travel in clear and are bound to one address, and gives the walnut.json entry', () => {
   const t = wizardText(UNIT, { kind: 'synology', address: '192.0.2.20' });
   assert.match(t.warning!, /monuser/);
   assert.match(t.warning!, /clear text/);
   assert.match(t.warning!, /192\.0\.2\.20/);
-  assert.deepEqual(t.snippets, [{ title: 'Network UPS server IP', text: 'walnut.local' }]);
+  assert.match(t.warning!, /tls\.clearCredentials/, 'the cost to every other client is said too');
+  assert.deepEqual(JSON.parse(t.snippets[0]!.text), { legacyClients: [{ username: 'monuser', password: 'secret', from: ['192.0.2.20'] }], tls: { clearCredentials: true } });
+  assert.deepEqual(t.snippets[1], { title: 'Network UPS server IP', text: 'walnut.local' });
 });
 
 test('Home Assistant gets the host and the port and no credentials', () => {

@@ -172,12 +172,21 @@ export function wizardText(u: UnitFacts, c: WizardChoice): WizardText {
   if (UPSMON_KINDS.includes(c.kind)) return upsmonText(u, c);
   const host = certHostName(u.host);
   if (c.kind === 'synology') {
+    const address = c.address ?? '192.0.2.10';
+    const entry = { legacyClients: [{ username: SYNOLOGY_USER, password: SYNOLOGY_PASSWORD, from: [address] }] };
     return {
       warning:
         `Synology DSM logs in with the fixed name ${SYNOLOGY_USER} and password ${SYNOLOGY_PASSWORD}, in clear text and without TLS: anyone ` +
-        `who can send from ${c.address ?? 'its address'} can use them. walnut accepts them only from that one address, only as a secondary, and only to watch the UPS.`,
-      notes: [`Control Panel → Hardware & Power → UPS: Enable UPS support, UPS type "Synology UPS server", Network UPS server IP ${host}, then Apply.`],
-      snippets: [{ title: 'Network UPS server IP', text: host }],
+        `who can send from ${address} can use them. walnut accepts them only from that one address, only as a secondary, only to watch the UPS. ` +
+        'And because DSM cannot use TLS, this unit must also take passwords in clear (tls.clearCredentials), which every other client then may do too.',
+      notes: [
+        'This page cannot make the entry yet: add it to walnut.json on this unit (walnut reads it at start), set tls.clearCredentials to true there, and restart walnut.',
+        `Then on the NAS: Control Panel → Hardware & Power → UPS: Enable UPS support, UPS type "Synology UPS server", Network UPS server IP ${host}, Apply.`,
+      ],
+      snippets: [
+        { title: 'walnut.json on this unit (merge into the file)', text: JSON.stringify({ ...entry, tls: { clearCredentials: true } }, null, 2) },
+        { title: 'Network UPS server IP', text: host },
+      ],
     };
   }
   if (c.kind === 'home-assistant') {

@@ -41,7 +41,7 @@ let snippetIds = 0;
 /** One snippet: its heading, the text in a <pre>, and a button that copies it. */
 function snippetBlock(title: string, text: string, announce: (s: string) => void): HTMLElement {
   const id = `snippet-${++snippetIds}`;
-  const copy = h('button', { type: 'button', class: 'copy', 'aria-describedby': `${id}-title` }, 'Copy');
+  const copy = h('button', { type: 'button', class: 'copy', 'aria-label': `Copy: ${title}` }, 'Copy');
   copy.addEventListener('click', () => {
     void navigator.clipboard.writeText(text).then(
       () => announce(`Copied: ${title}`),
@@ -50,7 +50,7 @@ function snippetBlock(title: string, text: string, announce: (s: string) => void
   });
   return h('div', { class: 'snippet' },
     h('div', { class: 'snippet-head' }, h('h3', { id: `${id}-title` }, title), copy),
-    h('pre', { tabIndex: 0, 'aria-labelledby': `${id}-title`, 'data-snippet': title }, h('code', {}, text)),
+    h('pre', { tabIndex: 0, 'data-snippet': title }, h('code', {}, text)),
   );
 }
 
@@ -67,14 +67,14 @@ export function wizardView(hello: Hello): HTMLElement {
   const kinds = h('fieldset', { class: 'kinds' }, h('legend', {}, 'What will watch this UPS?'), ...radios);
   const kindNow = (): ClientKind => (kinds.querySelector<HTMLInputElement>('input[name=kind]:checked')?.value ?? 'debian') as ClientKind;
 
-  const host = field('This unit, as the client reaches it', { name: 'host', id: 'wizard-host', value: location.hostname, autocomplete: 'off', spellcheck: false, maxLength: 253 },
+  const host = field('This unit, as the client reaches it', { name: 'host', id: 'wizard-host', value: location.hostname, autocomplete: 'off', maxLength: 253 },
     'A name or an address. upsmon checks that it is one of the names in this unit\'s certificate.');
-  const account = field('Account name', { name: 'account', id: 'wizard-account', autocomplete: 'off', spellcheck: false, maxLength: 32 },
+  const account = field('Account name', { name: 'account', id: 'wizard-account', autocomplete: 'off', maxLength: 32 },
     'A secondary NUT account of its own: it may watch the UPS and is told when to shut down, nothing more.');
-  const nssDb = field('NSS database folder on the client', { name: 'nssdb', id: 'wizard-nssdb', value: DEFAULT_NSS_DB, autocomplete: 'off', spellcheck: false, maxLength: 200 });
+  const nssDb = field('NSS database folder on the client', { name: 'nssdb', id: 'wizard-nssdb', value: DEFAULT_NSS_DB, autocomplete: 'off', maxLength: 200 });
   const certBox = h('input', { type: 'checkbox', id: 'wizard-cert', name: 'cert' });
   const certRow = h('div', { class: 'check' }, certBox, h('label', { htmlFor: 'wizard-cert' }, 'Also make a TLS client certificate for it (upsmon presents it with CERTIDENT)'));
-  const nasAddress = field("The NAS's address", { name: 'address', id: 'wizard-address', autocomplete: 'off', spellcheck: false, maxLength: 45, inputMode: 'decimal' },
+  const nasAddress = field("The NAS's address", { name: 'address', id: 'wizard-address', autocomplete: 'off', maxLength: 45 },
     'Its fixed LAN address: the entry works from there and nowhere else.');
   const adminPassword = field('Your password', { type: 'password', name: 'admin-password', id: 'wizard-admin-password', autocomplete: 'current-password', maxLength: 512 },
     'It proves you to the authentication server, which sets the new account\'s password; neither leaves this page except sealed for it.');
@@ -142,9 +142,9 @@ export function wizardView(hello: Hello): HTMLElement {
     }
     if (!UPSMON_KINDS.includes(kind)) {
       const address = nasAddress.input.value.trim();
-      if (kind === 'synology' && address === '') {
+      if (kind === 'synology' && !/^[0-9A-Fa-f.:]{2,45}$/.test(address)) {
         nasAddress.input.focus();
-        return alert.show("The NAS's address: give its LAN address.");
+        return alert.show("The NAS's address: give its LAN address, IPv4 or IPv6.");
       }
       void render(f, { kind, address }, undefined);
       return;
