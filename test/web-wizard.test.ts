@@ -17,7 +17,7 @@
 // itself, as test/helpers/upsmon.ts does) — everything else runs as the page shows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches } from './helpers/browser.ts';
@@ -32,7 +32,7 @@ const OWNER_PW = 'owner-password-wizard';
 const SHOTS = join(REPO, 'out', 'screenshots');
 
 /** The little of the DOM the functions below run in the page with (tsconfig.json has no DOM lib for tests). */
-interface El { textContent: string | null; getAttribute(n: string): string | null; href: string }
+interface El { textContent: string | null; getAttribute(n: string): string | null }
 declare const document: { querySelectorAll(s: string): El[] };
 
 async function numlogins(w: RunningWalnut): Promise<string> {
@@ -58,21 +58,23 @@ async function checkBothWidths(page: Page, name: string): Promise<void> {
   await page.setViewport(DESKTOP);
 }
 
-/** The wizard's output as the page shows it: each snippet's text by its heading, each download's bytes by name. */
-async function shownOutput(page: Page): Promise<{ snippets: Map<string, string>; files: Map<string, Buffer> }> {
+/** The wizard's output as the page shows it: each snippet's text by its heading, and each download link clicked
+ *  as a person would, Chromium saving the file into `downloads` (the page's CSP lets nothing read a blob: URL). */
+async function shownOutput(page: Page, downloads?: string): Promise<{ snippets: Map<string, string>; files: Map<string, Buffer> }> {
   await page.waitForSelector('#wizard-output:not([hidden]) pre[data-snippet]', { timeout: 60_000 });
   const snippets = new Map(await page.evaluate(() => [...document.querySelectorAll('pre[data-snippet]')].map((p) => [p.getAttribute('data-snippet')!, p.textContent ?? ''] as [string, string])));
   const files = new Map<string, Buffer>();
-  const links = await page.evaluate(() => [...document.querySelectorAll('a[data-file]')].map((a) => [a.getAttribute('data-file')!, a.href] as [string, string]));
-  for (const [file, href] of links) {
-    const b64 = await page.evaluate(async (u) => {
-      const bytes = new Uint8Array(await (await fetch(u)).arrayBuffer());
-      let s = '';
-      for (const x of bytes) s += String.fromCharCode(x);
-      return btoa(s);
-    }, href);
-    files.set(file, Buffer.from(b64, 'base64'));
+  if (downloads === undefined) return { snippets, files };
+  mkdirSync(downloads, { recursive: true });
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+  const names = await page.evaluate(() => [...document.querySelectorAll('a[data-file]')].map((a) => a.getAttribute('data-file')!));
+  for (const name of names) {
+    await page.click(`a[data-file="${name}"]`);
+    await until(`${name} is downloaded`, () => existsSync(join(downloads, name)) && !readdirSync(downloads).some((f) => f.endsWith('.crdownload')));
+    files.set(name, readFileSync(join(downloads, name)));
   }
+  await cdp.detach();
   return { snippets, files };
 }
 
@@ -83,25 +85,23 @@ const snippet = (snippets: Map<string, string>, title: RegExp): string => {
 };
 
 /** Runs the wizard for a Debian upsmon host: the account name, the NSS folder, a certificate or not. */
-async function debianWizard(page: Page, origin: string, account: string, nssDb: string, withCert: boolean): Promise<{ snippets: Map<string, string>; files: Map<string, Buffer> }> {
+async function debianWizard(page: Page, origin: string, account: string, client: string, withCert: boolean): Promise<{ snippets: Map<string, string>; files: Map<string, Buffer> }> {
   await page.goto(`${origin}/#/add-client`, { waitUntil: 'networkidle0' });
   await page.reload({ waitUntil: 'networkidle0' }); // a fresh form: no output of an earlier run on the page
   await page.waitForSelector('#kind-debian');
   await page.click('#kind-debian');
-  for (const [sel, value] of [['#wizard-account', account], ['#wizard-nssdb', nssDb]] as const) {
+  for (const [sel, value] of [['#wizard-account', account], ['#wizard-nssdb', join(client, 'certdb')]] as const) {
     await page.$eval(sel, (el) => ((el as unknown as { value: string }).value = ''));
     await page.type(sel, value);
   }
   if (withCert) await page.click('#wizard-cert');
   await page.type('#wizard-admin-password', OWNER_PW);
   await page.click('#wizard-submit');
-  return shownOutput(page);
+  return shownOutput(page, client);
 }
 
-/** Pastes the shown shell commands into a shell in the folder that holds the downloaded files, as root. */
-async function runShown(dir: string, files: Map<string, Buffer>, commands: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+/** Pastes the shown shell commands into a shell in the folder the files were downloaded to, as root. */
+async function runShown(dir: string, commands: string): Promise<void> {
   const r = await run('sh', ['-ec', `cd "$0"\n${commands}`, dir]);
   assert.equal(r.code, 0, `${commands}\n${r.stdout}${r.stderr}`);
 }
@@ -120,7 +120,7 @@ test("the Debian wizard's commands and upsmon.conf lines, pasted into a real ups
     await checkBothWidths(page, 'form');
 
     // 1. no certificate: the account, the NSS database trusting the CA, the lines
-    const plain = await debianWizard(page, origin, 'debian1', join(w.dir, 'client1', 'certdb'), false);
+    const plain = await debianWizard(page, origin, 'debian1', join(w.dir, 'client1'), false);
     const conf1 = snippet(plain.snippets, /upsmon\.conf/);
     assert.match(conf1, new RegExp(`^MONITOR ups@127\\.0\\.0\\.1:${w.port} 1 debian1 [a-z2-9]{24} secondary$`, 'm'));
     assert.match(conf1, /^CERTVERIFY 1$/m);
@@ -128,8 +128,9 @@ test("the Debian wizard's commands and upsmon.conf lines, pasted into a real ups
     assert.doesNotMatch(conf1, /CERTIDENT/);
     await checkBothWidths(page, 'debian');
     const list = await cli(w, ['user', 'list']);
-    assert.match(list.stdout, /^debian1 active upsmon=secondary /m, 'the account exists with its password set');
-    await runShown(join(w.dir, 'client1'), plain.files, snippet(plain.snippets, /^As root/));
+    assert.match(list.stdout, /^debian1 active upsmon=secondary /m, 'the account exists, a secondary');
+    assert.doesNotMatch(list.stdout, /^debian1 .*no-password/m, 'its password is set at the AS');
+    await runShown(join(w.dir, 'client1'), snippet(plain.snippets, /^As root/));
     const first = startUpsmon({ dir: join(w.dir, 'upsmon1'), lines: conf1.split('\n') });
     monitors.push(first);
     await until('upsmon debian1 logs in', async () => (await numlogins(w)) === 'NUMLOGINS ups 1', 20_000).catch(() => assert.fail(`${first.logs()}\n${w.logs()}`));
@@ -139,13 +140,13 @@ test("the Debian wizard's commands and upsmon.conf lines, pasted into a real ups
     await until('upsmon debian1 is gone', async () => (await numlogins(w)) === 'NUMLOGINS ups 0');
 
     // 2. with a client certificate: pk12util imports it, CERTIDENT names it, walnut sees it
-    const withCert = await debianWizard(page, origin, 'debian2', join(w.dir, 'client2', 'certdb'), true);
+    const withCert = await debianWizard(page, origin, 'debian2', join(w.dir, 'client2'), true);
     const conf2 = snippet(withCert.snippets, /upsmon\.conf/);
     assert.match(conf2, /^CERTIDENT "debian2" ""$/m);
     assert.ok(withCert.files.has('debian2.p12') && withCert.files.has('debian2.pem'), [...withCert.files.keys()].join(', '));
     assert.match(snippet(withCert.snippets, /^As root/), /^pk12util -i debian2\.p12 /m);
     await checkBothWidths(page, 'debian-cert');
-    await runShown(join(w.dir, 'client2'), withCert.files, snippet(withCert.snippets, /^As root/));
+    await runShown(join(w.dir, 'client2'), snippet(withCert.snippets, /^As root/));
     const second = startUpsmon({ dir: join(w.dir, 'upsmon2'), lines: conf2.split('\n') });
     monitors.push(second);
     await until('upsmon debian2 logs in with its certificate', async () => (await numlogins(w)) === 'NUMLOGINS ups 1', 20_000).catch(() => assert.fail(`${second.logs()}\n${w.logs()}`));

@@ -36,6 +36,14 @@ function download(file: string, content: string | Uint8Array, type: string): HTM
   return h('a', { class: 'button', href: URL.createObjectURL(blob), download: file, 'data-file': file }, `Download ${file}`);
 }
 
+/** forms.ts field() with a fixed id (tests and links find it), its label following. */
+function namedField(id: string, label: string, props: Record<string, string | number | boolean>, hint?: string): { row: HTMLElement; input: HTMLInputElement } {
+  const f = field(label, props, hint);
+  f.input.id = id;
+  f.row.querySelector('label')!.htmlFor = id;
+  return f;
+}
+
 let snippetIds = 0;
 
 /** One snippet: its heading, the text in a <pre>, and a button that copies it. */
@@ -67,16 +75,16 @@ export function wizardView(hello: Hello): HTMLElement {
   const kinds = h('fieldset', { class: 'kinds' }, h('legend', {}, 'What will watch this UPS?'), ...radios);
   const kindNow = (): ClientKind => (kinds.querySelector<HTMLInputElement>('input[name=kind]:checked')?.value ?? 'debian') as ClientKind;
 
-  const host = field('This unit, as the client reaches it', { name: 'host', id: 'wizard-host', value: location.hostname, autocomplete: 'off', maxLength: 253 },
+  const host = namedField('wizard-host', 'This unit, as the client reaches it', { name: 'host', value: location.hostname, autocomplete: 'off', maxLength: 253 },
     'A name or an address. upsmon checks that it is one of the names in this unit\'s certificate.');
-  const account = field('Account name', { name: 'account', id: 'wizard-account', autocomplete: 'off', maxLength: 32 },
+  const account = namedField('wizard-account', 'Account name', { name: 'account', autocomplete: 'off', maxLength: 32 },
     'A secondary NUT account of its own: it may watch the UPS and is told when to shut down, nothing more.');
-  const nssDb = field('NSS database folder on the client', { name: 'nssdb', id: 'wizard-nssdb', value: DEFAULT_NSS_DB, autocomplete: 'off', maxLength: 200 });
+  const nssDb = namedField('wizard-nssdb', 'NSS database folder on the client', { name: 'nssdb', value: DEFAULT_NSS_DB, autocomplete: 'off', maxLength: 200 });
   const certBox = h('input', { type: 'checkbox', id: 'wizard-cert', name: 'cert' });
   const certRow = h('div', { class: 'check' }, certBox, h('label', { htmlFor: 'wizard-cert' }, 'Also make a TLS client certificate for it (upsmon presents it with CERTIDENT)'));
-  const nasAddress = field("The NAS's address", { name: 'address', id: 'wizard-address', autocomplete: 'off', maxLength: 45 },
+  const nasAddress = namedField('wizard-address', "The NAS's address", { name: 'address', autocomplete: 'off', maxLength: 45 },
     'Its fixed LAN address: the entry works from there and nowhere else.');
-  const adminPassword = field('Your password', { type: 'password', name: 'admin-password', id: 'wizard-admin-password', autocomplete: 'current-password', maxLength: 512 },
+  const adminPassword = namedField('wizard-admin-password', 'Your password', { type: 'password', name: 'admin-password', autocomplete: 'current-password', maxLength: 512 },
     'It proves you to the authentication server, which sets the new account\'s password; neither leaves this page except sealed for it.');
   const submit = h('button', { type: 'submit', class: 'primary', id: 'wizard-submit' }, 'Show the settings');
   const upsmonOnly = h('div', {}, account.row, certRow, nssDb.row, adminPassword.row);
