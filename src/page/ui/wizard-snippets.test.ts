@@ -89,6 +89,7 @@ test('Home Assistant gets the host and the port and no credentials', () => {
     { title: 'Port', text: '13493' },
   ]);
   assert.match(t.notes[0]!, /Leave the username and password empty/);
+  assert.match(t.notes[1]!, /does not set that up/, 'commands are not offered, and the page says so');
 });
 
 test('Prometheus scrapes /metrics over HTTPS with the CA, and with the bearer token only when one is set', () => {

@@ -20,6 +20,9 @@ export const CLIENT_KINDS: readonly { kind: ClientKind; label: string }[] = [
   { kind: 'prometheus', label: 'Prometheus' },
 ];
 
+/** The kinds that talk TLS to this unit, and so need its CA: upsmon's and Prometheus. */
+export const usesTls = (kind: ClientKind): boolean => UPSMON_KINDS.includes(kind) || kind === 'prometheus';
+
 /** The kinds that run upsmon with an account of their own (a secondary NUT user made by the wizard). */
 export const UPSMON_KINDS: readonly ClientKind[] = ['debian', 'proxmox', 'truenas', 'unraid'];
 
@@ -55,10 +58,8 @@ export interface WizardChoice {
   cert?: { name: string; p12File: string; p12Password: string };
   /** the CA file's name as downloaded */
   caFile?: string;
-  /** Synology, Home Assistant with commands: the client's address the legacy entry is bound to */
+  /** Synology: the NAS's address the legacy entry is bound to */
   address?: string;
-  /** Home Assistant: instant commands the owner asked for (a legacy-style entry then holds them) */
-  commands?: readonly string[];
 }
 
 export interface Snippet {
@@ -190,14 +191,11 @@ export function wizardText(u: UnitFacts, c: WizardChoice): WizardText {
     };
   }
   if (c.kind === 'home-assistant') {
-    const commands = c.commands ?? [];
     return {
       notes: [
         'Settings → Devices & services → Add integration → Network UPS Tools (NUT), with the values below. Leave the username and password empty: ' +
           "Home Assistant's NUT client has no TLS and would send them in clear text, which walnut refuses; reading the UPS needs none.",
-        ...(commands.length > 0
-          ? [`For ${commands.join(', ')}, a legacy-style entry for ${c.address ?? "Home Assistant's address"} holds those commands only; give its name and password in the integration.`]
-          : []),
+        'Running UPS commands from Home Assistant would need a name and password, sent in clear: this page does not set that up.',
       ],
       snippets: [
         { title: 'Host', text: host },

@@ -7,7 +7,7 @@ import { h, fill } from '../dom.ts';
 import { caFacts, setPassword } from '../flows.ts';
 import { api, b64 } from '../http.ts';
 import type { Hello } from '../session.ts';
-import { CLIENT_KINDS, DEFAULT_NSS_DB, UPSMON_KINDS, generatedPassword, wizardText, type ClientKind, type UnitFacts, type WizardChoice } from '../wizard-snippets.ts';
+import { CLIENT_KINDS, DEFAULT_NSS_DB, UPSMON_KINDS, generatedPassword, usesTls, wizardText, type ClientKind, type UnitFacts, type WizardChoice } from '../wizard-snippets.ts';
 import { alertRegion, busy, field } from './forms.ts';
 
 interface Facts {
@@ -76,7 +76,7 @@ export function wizardView(hello: Hello): HTMLElement {
   const kindNow = (): ClientKind => (kinds.querySelector<HTMLInputElement>('input[name=kind]:checked')?.value ?? 'debian') as ClientKind;
 
   const host = namedField('wizard-host', 'This unit, as the client reaches it', { name: 'host', value: location.hostname, autocomplete: 'off', maxLength: 253 },
-    'A name or an address. upsmon checks that it is one of the names in this unit\'s certificate.');
+    'A name or an address of this unit on the client\'s network; with TLS, one of the names in this unit\'s certificate.');
   const account = namedField('wizard-account', 'Account name', { name: 'account', autocomplete: 'off', maxLength: 32 },
     'A secondary NUT account of its own: it may watch the UPS and is told when to shut down, nothing more.');
   const nssDb = namedField('wizard-nssdb', 'NSS database folder on the client', { name: 'nssdb', value: DEFAULT_NSS_DB, autocomplete: 'off', maxLength: 200 });
@@ -117,7 +117,7 @@ export function wizardView(hello: Hello): HTMLElement {
   const render = async (f: Facts, choice: WizardChoice, cert: IssuedCert | undefined): Promise<void> => {
     const t = wizardText(unitFacts(f), choice);
     const { fingerprint } = await caFacts(f.caPem);
-    const files = [download('walnut-ca.pem', f.caPem, 'application/x-pem-file')];
+    const files = usesTls(choice.kind) ? [download('walnut-ca.pem', f.caPem, 'application/x-pem-file')] : [];
     if (cert) {
       files.push(download(`${cert.name}.p12`, b64.decode(cert.p12), 'application/x-pkcs12'), download(`${cert.name}.pem`, cert.pem, 'application/x-pem-file'));
     }
@@ -128,8 +128,8 @@ export function wizardView(hello: Hello): HTMLElement {
       ...t.notes.map((n) => h('p', {}, n)),
       choice.password ? h('p', { class: 'hint' }, 'The password is shown only now: copy it before you leave this page.') : null,
       cert ? h('p', { class: 'hint' }, `Client certificate ${cert.name}, serial ${cert.serial}, valid until ${new Date(cert.notAfter).toLocaleDateString()}. Its key is in the two files below and nowhere else.`) : null,
-      h('div', { class: 'actions start downloads' }, ...files),
-      h('p', { class: 'hint' }, 'The CA certificate\'s SHA-256 fingerprint, to compare with the one the login showed: ', h('span', { class: 'fingerprint' }, fingerprint)),
+      files.length > 0 ? h('div', { class: 'actions start downloads' }, ...files) : null,
+      files.length > 0 ? h('p', { class: 'hint' }, 'The CA certificate\'s SHA-256 fingerprint, to compare with the one the login showed: ', h('span', { class: 'fingerprint' }, fingerprint)) : null,
       ...t.snippets.map((s) => snippetBlock(s.title, s.text, announce)),
     );
     output.hidden = false;
