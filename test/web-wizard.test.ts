@@ -12,7 +12,7 @@
 //   snapshot of its source on this machine), so this is Debian's python3-nut (PyNUT, NUT's own Python client),
 //   which speaks the same plain protocol: LIST UPS, LIST VAR, no USERNAME/PASSWORD, no STARTTLS;
 // - every state of the page: axe-core finds nothing serious or critical, nothing overflows, and a screenshot at a
-//   phone's and a desktop's width goes to out/screenshots/add-client-*.png.
+//   phone's and a desktop's width, light and dark, goes to out/screenshots/add-client-*.png.
 // Not run here from the shown text: `apt-get install` and `systemctl restart nut-monitor` (the test runs upsmon
 // itself, as test/helpers/upsmon.ts does) — everything else runs as the page shows it.
 import { test } from 'node:test';
@@ -45,16 +45,21 @@ async function numlogins(w: RunningWalnut): Promise<string> {
   }
 }
 
-/** Axe-core, no horizontal overflow and a screenshot at both widths, for the page as it stands. */
+/** Axe-core, no horizontal overflow and a screenshot at both widths and in both colour schemes, for the page as
+ *  it stands. */
 async function checkBothWidths(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   for (const [size, viewport] of Object.entries({ phone: PHONE, desktop: DESKTOP })) {
     await page.setViewport(viewport);
-    const what = `add-client-${name}-${size}`;
-    await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage: true });
-    assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
-    assert.deepEqual(await seriousViolations(page, what), [], `${what}: axe-core`);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+      const what = `add-client-${name}-${size}${scheme === 'dark' ? '-dark' : ''}`;
+      await page.screenshot({ path: join(SHOTS, `${what}.png`), fullPage: true });
+      assert.equal(await horizontalOverflow(page), 0, `${what}: nothing overflows horizontally`);
+      assert.deepEqual(await seriousViolations(page, what), [], `${what}: axe-core`);
+    }
   }
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
   await page.setViewport(DESKTOP);
 }
 
