@@ -11,13 +11,17 @@
 //   variables with exactly that. Home Assistant's own library, aionut, could not be run here (no PyPI and no
 //   snapshot of its source on this machine), so this is Debian's python3-nut (PyNUT, NUT's own Python client),
 //   which speaks the same plain protocol: LIST UPS, LIST VAR, no USERNAME/PASSWORD, no STARTTLS;
+// - Prometheus: the scrape job the page shows passes `promtool check config` and a real Prometheus (Debian's)
+//   running it scrapes /metrics over HTTPS, checking the certificate with the CA the page let it download;
 // - every state of the page: axe-core finds nothing serious or critical, nothing overflows, and a screenshot at a
 //   phone's and a desktop's width, light and dark, goes to out/screenshots/add-client-*.png.
 // Not run here from the shown text: `apt-get install` and `systemctl restart nut-monitor` (the test runs upsmon
 // itself, as test/helpers/upsmon.ts does) — everything else runs as the page shows it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { DESKTOP, PHONE, horizontalOverflow, launchTrusting, textMatches } from './helpers/browser.ts';
@@ -212,18 +216,75 @@ test('the Home Assistant settings (host and port, no credentials) let a NUT clie
     assert.match(r.stdout, /^UPS ups$/m);
     assert.equal(r.stdout.match(/^battery\.charge \d+(\.\d+)? ups\.status \S/gm)?.length, 2, r.stdout);
     assert.deepEqual(consoleErrors, [], 'no console errors');
-
-    // Prometheus: its page shows a scrape job for /metrics over HTTPS
-    await page.click('#kind-prometheus');
-    await page.click('#wizard-submit');
-    const prom = await shownOutput(page);
-    assert.match(snippet(prom.snippets, /prometheus\.yml/), new RegExp(`targets: \\['127\\.0\\.0\\.1:${new URL(origin).port}'\\]`));
-    await checkBothWidths(page, 'prometheus');
   } finally {
     await browser.close();
     await w.stop();
   }
 });
+
+test('the Prometheus job the page shows, run by a real Prometheus, scrapes /metrics over HTTPS with the CA it downloaded', async () => {
+  const w = await startClaimed(OWNER_PW);
+  const browser = await launchTrusting(join(w.dataDir, 'tls', 'ca.pem'));
+  let prometheus: ChildProcess | undefined;
+  try {
+    const origin = `https://127.0.0.1:${await w.webPort()}`;
+    const { page, consoleErrors } = await browser.page(DESKTOP);
+    await logInInPage(page, origin, 'admin', OWNER_PW);
+    await page.goto(`${origin}/#/add-client`, { waitUntil: 'networkidle0' });
+    await page.waitForSelector('#kind-prometheus');
+    await page.click('#kind-prometheus');
+    await page.click('#wizard-submit');
+    const dir = join(w.dir, 'prometheus');
+    const { snippets } = await shownOutput(page, dir);
+    const job = snippet(snippets, /prometheus\.yml/);
+    assert.match(job, new RegExp(`targets: \\['127\\.0\\.0\\.1:${new URL(origin).port}'\\]`));
+    await checkBothWidths(page, 'prometheus');
+    assert.deepEqual(consoleErrors, [], 'no console errors');
+
+    // the job as shown; only the CA's path is this test's folder instead of /etc/prometheus, and a 1 s interval
+    // so the first scrape comes at once
+    const config = join(dir, 'prometheus.yml');
+    writeFileSync(config, `global:\n  scrape_interval: 1s\n${job.replace('/etc/prometheus/walnut-ca.pem', join(dir, 'walnut-ca.pem'))}\n`);
+    const check = await run('promtool', ['check', 'config', config]);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+    const port = await freePort();
+    prometheus = spawn('prometheus', [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    let health = '';
+    await until('Prometheus scrapes walnut', async () => {
+      try {
+        const r = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as { data: { activeTargets: { health: string; lastError: string }[] } };
+        const t = r.data.activeTargets[0];
+        health = t ? `${t.health} ${t.lastError}` : '';
+        return t?.health === 'up';
+      } catch {
+        return false; // not listening yet
+      }
+    }, 30_000).catch(() => assert.fail(`the target is not up: ${health}`));
+    const charge = async (): Promise<unknown[]> =>
+      ((await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=network_ups_tools_battery_charge`)).json()) as { data: { result: unknown[] } }).data.result;
+    await until('Prometheus holds the battery charge', async () => (await charge()).length === 1, 10_000);
+  } finally {
+    if (prometheus && prometheus.exitCode === null && prometheus.signalCode === null) {
+      const exited = new Promise((r) => prometheus!.once('exit', r));
+      prometheus.kill('SIGTERM');
+      await exited; // before its data folder (inside the walnut's) is removed
+    }
+    await browser.close();
+    await w.stop();
+  }
+});
+
+/** A free TCP port on the loopback address (for Prometheus' own web listener). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 test("the Synology page warns plainly, and the legacy entry it shows lets monuser/secret in from the NAS's address only", async () => {
   const w = await startClaimed(OWNER_PW);
