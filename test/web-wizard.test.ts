@@ -70,7 +70,10 @@ async function checkBothWidths(page: Page, name: string): Promise<void> {
 /** The wizard's output as the page shows it: each snippet's text by its heading, and each download link clicked
  *  as a person would, Chromium saving the file into `downloads` (the page's CSP lets nothing read a blob: URL). */
 async function shownOutput(page: Page, downloads?: string): Promise<{ snippets: Map<string, string>; files: Map<string, Buffer> }> {
-  await page.waitForSelector('#wizard-output:not([hidden]) pre[data-snippet]', { timeout: 60_000 });
+  // the settings, or the page's alert (then its sentence is the failure)
+  await page.waitForSelector('#wizard-output:not([hidden]) pre[data-snippet], .wizard [role=alert]:not([hidden])', { timeout: 60_000 });
+  const alert = await page.evaluate(() => [...document.querySelectorAll('.wizard [role=alert]:not([hidden])')].map((a) => a.textContent).join(' '));
+  assert.equal(alert, '', 'the page shows no alert');
   const snippets = new Map(await page.evaluate(() => [...document.querySelectorAll('pre[data-snippet]')].map((p) => [p.getAttribute('data-snippet')!, p.textContent ?? ''] as [string, string])));
   const files = new Map<string, Buffer>();
   if (downloads === undefined) return { snippets, files };
