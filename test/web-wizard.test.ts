@@ -131,6 +131,19 @@ test("the Debian wizard's commands and upsmon.conf lines, pasted into a real ups
     await page.waitForSelector('#wizard-form');
     await checkBothWidths(page, 'form');
 
+    // 0. a mistyped admin password: the account is made and its password is not, and the page says so; the retry
+    // on the same page finishes that account instead of refusing its name
+    await page.click('#kind-debian');
+    await page.$eval('#wizard-account', (el) => ((el as unknown as { value: string }).value = 'debian0'));
+    await page.type('#wizard-admin-password', 'not the owner password');
+    await page.click('#wizard-submit');
+    await textMatches(page, '.wizard [role=alert]', /The account debian0 exists now, but its password was not set/, 60_000);
+    await page.$eval('#wizard-admin-password', (el) => ((el as unknown as { value: string }).value = ''));
+    await page.type('#wizard-admin-password', OWNER_PW);
+    await page.click('#wizard-submit');
+    assert.match(snippet((await shownOutput(page)).snippets, /upsmon\.conf/), /^MONITOR ups@127\.0\.0\.1:\d+ 1 debian0 [a-z2-9]{24} secondary$/m);
+    assert.doesNotMatch((await cli(w, ['user', 'list'])).stdout, /^debian0 .*no-password/m);
+
     // 1. no certificate: the account, the NSS database trusting the CA, the lines
     const plain = await debianWizard(page, origin, 'debian1', join(w.dir, 'client1'), false);
     const conf1 = snippet(plain.snippets, /upsmon\.conf/);

@@ -64,6 +64,8 @@ function snippetBlock(title: string, text: string, announce: (s: string) => void
 
 export function wizardView(hello: Hello): HTMLElement {
   let facts: Facts | undefined;
+  /** an account made on an earlier try whose password step failed */
+  let madeWithoutPassword: string | undefined;
   const alert = alertRegion();
   const status = h('p', { role: 'status', class: 'hint', id: 'wizard-status' });
   const output = h('section', { class: 'card', id: 'wizard-output', 'aria-labelledby': 'wizard-output-title', hidden: true });
@@ -170,8 +172,18 @@ export function wizardView(hello: Hello): HTMLElement {
     if (!session || !hello.offer) return alert.show('Log in again: the session is gone.');
     void busy(submit, 'Working…', async () => {
       const password = generatedPassword(random);
-      await api('POST', '/api/users', { name, roles: 'upsmon=secondary' });
-      await setPassword(hello.offer!, session.user, adminPassword.input.value, name, password);
+      // the account first: the server refuses a name that exists, so the wizard never sets another account's
+      // password. One it made on an earlier try whose password step failed (a mistyped admin password) is reused.
+      if (madeWithoutPassword !== name) {
+        await api('POST', '/api/users', { name, roles: 'upsmon=secondary' });
+        madeWithoutPassword = name;
+      }
+      try {
+        await setPassword(hello.offer!, session.user, adminPassword.input.value, name, password);
+      } catch (err) {
+        throw new Error(`The account ${name} exists now, but its password was not set: ${(err as Error).message}. Try again.`);
+      }
+      madeWithoutPassword = undefined;
       adminPassword.input.value = '';
       let cert: IssuedCert | undefined;
       let certChoice: WizardChoice['cert'];
