@@ -241,6 +241,7 @@ async function build(config: WalnutConfig, options: ApplianceOptions, t: Teardow
         clients: clientWatch,
         power,
         exit: options.exit ?? ((why) => log.warn(`${why}: this walnut cannot end itself (no exit given)`)),
+        nutPort: ports[0] ?? 3493,
         health: { usbReconnects: () => driver.reconnects, authFailures },
       });
     } catch (err) {

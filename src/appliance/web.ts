@@ -32,6 +32,8 @@ import { policyRoutes, type PolicyControl } from '../web/routes-policy.ts';
 import { systemRoutes } from '../web/routes-system.ts';
 import type { PowerPolicy } from './power-policy.ts';
 import { systemControl } from './system-control.ts';
+import { loadIdentity } from '../tls/identity.ts';
+import { wizardRoutes } from '../web/routes-wizard.ts';
 
 const log = logger('web');
 
@@ -49,6 +51,8 @@ export interface WebDeps {
   power: PowerPolicy;
   /** ends walnut to be started again (src/cli/serve.ts) */
   exit: (why: string) => void;
+  /** the NUT port the first listener bound (what a client's MONITOR line names) */
+  nutPort: number;
   /** counters the appliance keeps for /metrics */
   health: { usbReconnects(): number; authFailures: { password: number; ticket: number; certificate: number; bearer: number } };
 }
@@ -93,6 +97,7 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
   const live = new LiveChannel(d.ups, { maxBufferedBytes: w.wsMaxBufferedBytes });
   t.defer('web live channel', () => live.close());
   const directory = userDirectory(d.principals, d.events);
+  const ports: number[] = [];
   const api = new Api({
     ups: d.ups,
     flows,
@@ -123,6 +128,18 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
       clientRoutes({ clients: d.clients, events: d.events }),
       policyRoutes(policyControl(d)),
       systemRoutes(systemControl(config, d.events, d.exit), flows),
+      wizardRoutes({
+        facts: () => ({
+          ups: d.ups.name,
+          nutPort: d.nutPort,
+          webPort: ports[0] ?? 0,
+          metrics: { anonymous: config.tls.anonymousReads === 'any', token: w.metricsToken !== undefined },
+          clientCertificates: config.tls.clientCertificates,
+        }),
+        identity: () => loadIdentity(config.dataDir, config.tls.factory),
+        certs: d.tls.certs,
+        events: d.events,
+      }),
     ],
   });
   const server = new WebServer({
@@ -160,7 +177,6 @@ export async function startWeb(config: WalnutConfig, t: Teardown, d: WebDeps): P
   }, 60_000);
   sweep.unref();
   t.defer('web session sweep', () => clearInterval(sweep));
-  const ports: number[] = [];
   const shown = (host: string, port: number): string => `${host === '::' ? '*' : host.includes(':') ? `[${host}]` : host}:${port}`;
   for (const spec of w.listen) {
     const { host, port } = parseListen(spec);

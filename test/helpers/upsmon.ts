@@ -27,16 +27,22 @@ export interface UpsmonOptions {
   ups?: string;
   /** more upsmon.conf lines (CERTPATH, CERTVERIFY, CERTHOST, CERTIDENT, FORCESSL ...) */
   extra?: string[];
+  /** lines given whole instead of the MONITOR line (what a page showed, pasted as it is); port, user and
+   *  password are then not used */
+  lines?: string[];
 }
 
-export function startUpsmon(o: UpsmonOptions): Upsmon {
+export type PastedUpsmonOptions = Omit<UpsmonOptions, 'port' | 'user' | 'password' | 'lines'> & { lines: string[] };
+
+export function startUpsmon(o: UpsmonOptions | PastedUpsmonOptions): Upsmon {
+  const monitor = 'port' in o && !o.lines ? [`MONITOR ${o.ups ?? 'ups'}@127.0.0.1:${o.port} 1 ${o.user} ${o.password} ${o.role ?? 'secondary'}`] : o.lines!;
   mkdirSync(o.dir, { recursive: true });
   const marker = join(o.dir, 'shutdown-ran');
   const conf = join(o.dir, 'upsmon.conf');
   writeFileSync(
     conf,
     [
-      `MONITOR ${o.ups ?? 'ups'}@127.0.0.1:${o.port} 1 ${o.user} ${o.password} ${o.role ?? 'secondary'}`,
+      ...monitor,
       'MINSUPPLIES 1',
       `SHUTDOWNCMD "/bin/touch ${marker}"`,
       'POLLFREQ 1',

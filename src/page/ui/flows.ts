@@ -79,3 +79,4 @@ export async function logIn(offer: string, user: string, password: string): Prom
     }),
   });
 }
+

@@ -10,6 +10,7 @@ import { passwordView } from './views/password.ts';
 import { usersView } from './views/users.ts';
 import { policyView } from './views/policy.ts';
 import { systemView } from './views/system.ts';
+import { wizardView } from './views/wizard.ts';
 
 export interface View {
   el: HTMLElement;
@@ -34,4 +35,5 @@ export const PAGES: readonly PageSpec[] = [
   { hash: '#/password', label: 'My password', minRole: 'viewer', view: (hello) => ({ el: passwordView(hello) }) },
   { hash: '#/policy', label: 'Power policy', minRole: 'viewer', view: (hello) => ({ el: policyView(hello) }) },
   { hash: '#/system', label: 'System', minRole: 'viewer', view: (hello) => ({ el: systemView(hello) }) },
+  { hash: '#/add-client', label: 'Add a client', minRole: 'admin', view: (hello) => ({ el: wizardView(hello) }) },
 ];
