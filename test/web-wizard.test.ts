@@ -30,7 +30,7 @@ import { cli, withCredentials } from './accounts-support.ts';
 import { LineClient, run } from './helpers/clients.ts';
 import { logInInPage } from './helpers/page-login.ts';
 import { startUpsmon, type Upsmon } from './helpers/upsmon.ts';
-import { REPO, startClaimed, startWalnut, until, type RunningWalnut } from './helpers/walnut.ts';
+import { startClaimed, startWalnut, until, type RunningWalnut } from './helpers/walnut.ts';
 
 const OWNER_PW = 'owner-password-wizard';
 
