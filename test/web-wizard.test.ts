@@ -150,6 +150,13 @@ test("the Debian wizard's commands and upsmon.conf lines, pasted into a real ups
     await until('upsmon debian1 logs in', async () => (await numlogins(w)) === 'NUMLOGINS ups 1', 20_000).catch(() => assert.fail(`${first.logs()}\n${w.logs()}`));
     assert.match(w.logs(), /user debian1 logged into ups \(TLS\)/);
     assert.doesNotMatch(w.logs(), /outside TLS/);
+    // and the Clients page then shows it connected, over TLS, as a secondary
+    await page.goto(`${origin}/#/clients`);
+    const row = '#clients-now tbody tr[data-user="debian1"]';
+    await page.waitForSelector(row, { timeout: 10_000 });
+    const shown = await page.$eval(row, (r) => (r as unknown as { textContent: string }).textContent);
+    assert.match(shown, /TLS/);
+    assert.match(shown, /secondary of ups/);
     await first.stop();
     await until('upsmon debian1 is gone', async () => (await numlogins(w)) === 'NUMLOGINS ups 0');
 
