@@ -12,7 +12,7 @@ export function layout(hello: Hello, pages: readonly { hash: string; label: stri
       loggedOut();
     });
   });
-  return h('div', { class: 'frame' },
+  const frame = h('div', { class: 'frame' },
     h('header', { class: 'top' },
       h('a', { class: 'brand', href: '#/' }, 'walnut'),
       h('nav', { 'aria-label': 'Pages' },
@@ -22,4 +22,7 @@ export function layout(hello: Hello, pages: readonly { hash: string; label: stri
     ),
     h('main', { id: 'main' }, content),
   );
+  // on a phone the menu is one sideways-scrolling line: bring the current page's entry into view
+  requestAnimationFrame(() => frame.querySelector('nav a[aria-current=page]')?.scrollIntoView({ block: 'nearest', inline: 'center' }));
+  return frame;
 }
