@@ -28,11 +28,11 @@ export interface PageBundle {
   gzipBytes: number;
 }
 
-export async function bundlePage(entry: string | { contents: string } = 'src/page/auth-client.ts'): Promise<PageBundle> {
+/** One ES module for the browsers the page supports, `node:crypto` swapped for the shim; a Buffer left in it fails
+ *  the build (the client modules use plain Uint8Array, src/util/octets.ts: a Buffer would throw in the page). */
+async function browserBundle(entry: Pick<esbuild.BuildOptions, 'entryPoints' | 'stdin'>, logLevel: esbuild.LogLevel): Promise<string> {
   const result = await esbuild.build({
-    ...(typeof entry === 'string'
-      ? { entryPoints: [resolve(ROOT, entry)] }
-      : { stdin: { contents: entry.contents, resolveDir: ROOT, sourcefile: 'page-entry.ts', loader: 'ts' } }),
+    ...entry,
     bundle: true,
     platform: 'browser',
     format: 'esm',
@@ -42,11 +42,20 @@ export async function bundlePage(entry: string | { contents: string } = 'src/pag
     // the client modules import node:crypto as in Node; the page gets the shim instead
     alias: { 'node:crypto': resolve(ROOT, 'src/page/crypto-shim.ts') },
     write: false,
-    logLevel: 'silent',
+    logLevel,
   });
   const code = result.outputFiles[0]!.text;
-  // the client modules use plain Uint8Array (src/util/octets.ts); a Buffer left in the bundle would throw in the page
   if (/\bBuffer\b/.test(code)) throw new Error('the page bundle mentions Buffer: a client module still uses it');
+  return code;
+}
+
+export async function bundlePage(entry: string | { contents: string } = 'src/page/auth-client.ts'): Promise<PageBundle> {
+  const code = await browserBundle(
+    typeof entry === 'string'
+      ? { entryPoints: [resolve(ROOT, entry)] }
+      : { stdin: { contents: entry.contents, resolveDir: ROOT, sourcefile: 'page-entry.ts', loader: 'ts' } },
+    'silent',
+  );
   return { code, bytes: Buffer.byteLength(code), gzipBytes: gzipSync(code, { level: 9 }).length };
 }
 
@@ -80,20 +89,7 @@ export async function buildPage(outDir: string): Promise<{ files: PageFile[]; fi
   const { brotliCompressSync, constants } = await import('node:zlib');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const js = await esbuild.build({
-    entryPoints: [resolve(ROOT, 'src/page/ui/main.ts')],
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: [...PAGE_TARGETS],
-    minify: true,
-    legalComments: 'none',
-    alias: { 'node:crypto': resolve(ROOT, 'src/page/crypto-shim.ts') },
-    write: false,
-    logLevel: 'warning',
-  });
-  const code = js.outputFiles[0]!.text;
-  if (/\bBuffer\b/.test(code)) throw new Error('the page bundle mentions Buffer: a client module still uses it');
+  const code = await browserBundle({ entryPoints: [resolve(ROOT, 'src/page/ui/main.ts')] }, 'warning');
   const css = (await esbuild.build({ entryPoints: [resolve(ROOT, 'src/page/app.css')], bundle: true, minify: true, write: false, logLevel: 'warning' })).outputFiles[0]!.text;
   const hashed = (name: string, ext: string, text: string): string => `${name}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}.${ext}`;
   const jsFile = hashed('app', 'js', code);

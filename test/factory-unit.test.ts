@@ -4,14 +4,13 @@
 // owner over the network (walnut user add --server), over TLS with CERTVERIFY 1 against the factory root. A factory reset brings back that same label code.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X64_BINARY, authServerReady as ready, startWalnut, until, type RunningWalnut } from './helpers/walnut.ts';
-import { LineClient, run } from './helpers/clients.ts';
+import { LineClient, afterStarttls, run } from './helpers/clients.ts';
 import { nssDbTrusting, startUpsmon } from './helpers/upsmon.ts';
 
 interface Label {
@@ -38,11 +37,7 @@ async function batch(dir: string, serials: string[]): Promise<{ labels: Label[];
 
 /** The certificate a STARTTLS client is shown, as its SHA-256. */
 async function startTlsFingerprint(port: number): Promise<string> {
-  const raw = net.connect(port, '127.0.0.1');
-  await new Promise<void>((r) => raw.once('connect', () => r()));
-  raw.write('STARTTLS\n');
-  const line = await new Promise<string>((r) => raw.once('data', (d: Buffer) => r(d.toString().trim())));
-  assert.equal(line, 'OK STARTTLS');
+  const raw = await afterStarttls(port);
   const secure = tls.connect({ socket: raw, rejectUnauthorized: false });
   await new Promise<void>((r) => secure.once('secureConnect', () => r()));
   const der = secure.getPeerCertificate(false).raw;

@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { join } from 'node:path';
 import { startWalnut, type RunningWalnut } from './helpers/walnut.ts';
-import { LineClient, run } from './helpers/clients.ts';
+import { LineClient, afterStarttls, run } from './helpers/clients.ts';
 
 let walnut: RunningWalnut;
 let caPem: string;
@@ -30,21 +30,7 @@ after(async () => {
 
 /** A raw connection that sends STARTTLS, then completes the handshake with `options`; lines inside TLS. */
 async function starttls(options: tls.ConnectionOptions = {}): Promise<{ socket: tls.TLSSocket; ask(line: string): Promise<string> }> {
-  const raw = net.connect({ host: '127.0.0.1', port: walnut.port });
-  await new Promise<void>((res, rej) => raw.once('connect', res).once('error', rej));
-  raw.write('STARTTLS\n');
-  const ok = await new Promise<string>((res, rej) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString('latin1');
-      if (buf.includes('\n')) {
-        raw.off('data', onData);
-        res(buf);
-      }
-    };
-    raw.on('data', onData).once('error', rej);
-  });
-  assert.equal(ok, 'OK STARTTLS\n');
+  const raw = await afterStarttls(walnut.port);
   const socket = tls.connect({ socket: raw, ca: caPem, servername: 'localhost', ...options });
   await new Promise<void>((res, rej) => socket.once('secureConnect', res).once('error', rej));
   let buf = '';

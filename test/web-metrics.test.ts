@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { startWalnut, until, type RunningWalnut } from './helpers/walnut.ts';
-import { LineClient, run } from './helpers/clients.ts';
+import { LineClient, afterStarttls, run } from './helpers/clients.ts';
 
 interface Reply {
   status: number;
@@ -74,21 +73,7 @@ async function upscAll(w: RunningWalnut): Promise<Map<string, string>> {
 
 /** STARTTLS on a new NUT connection and the handshake with the unit's CA pinned, presenting no certificate. */
 async function starttls(w: RunningWalnut): Promise<tls.TLSSocket> {
-  const raw = net.connect({ host: '127.0.0.1', port: w.port });
-  await new Promise<void>((res, rej) => raw.once('connect', res).once('error', rej));
-  raw.write('STARTTLS\n');
-  const ok = await new Promise<string>((res, rej) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString('latin1');
-      if (buf.includes('\n')) {
-        raw.off('data', onData);
-        res(buf);
-      }
-    };
-    raw.on('data', onData).once('error', rej);
-  });
-  assert.equal(ok, 'OK STARTTLS\n');
+  const raw = await afterStarttls(w.port);
   const socket = tls.connect({ socket: raw, ca: readFileSync(join(w.dataDir, 'tls', 'ca.pem')), servername: 'localhost' });
   await new Promise<void>((res, rej) => socket.once('secureConnect', res).once('error', rej));
   return socket;

@@ -7,14 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
 import type { Page } from 'puppeteer-core';
 import { DESKTOP, launchTrusting, textMatches } from './helpers/browser.ts';
 import { cli } from './accounts-support.ts';
-import { run } from './helpers/clients.ts';
+import { afterStarttls, run } from './helpers/clients.ts';
 import { apiFromPage, logInInPage } from './helpers/page-login.ts';
 import { auditEverywhere } from './helpers/page-audit.ts';
 import { REPO, X64_BINARY, startClaimed, until, type RunningWalnut } from './helpers/walnut.ts';
@@ -30,10 +29,7 @@ const upscmd = async (w: RunningWalnut, user: string, password: string): Promise
 
 /** STARTTLS presenting `pem` as the client certificate; the first reply inside TLS, or 'closed'. */
 async function withCertificate(w: RunningWalnut, pem: string, caPem: string): Promise<string> {
-  const raw = net.connect({ host: '127.0.0.1', port: w.port });
-  await new Promise<void>((res, rej) => raw.once('connect', res).once('error', rej));
-  raw.write('STARTTLS\n');
-  await new Promise<void>((res) => raw.once('data', () => res()));
+  const raw = await afterStarttls(w.port);
   const socket = tls.connect({ socket: raw, ca: caPem, servername: 'localhost', cert: pem, key: pem });
   socket.on('error', () => undefined);
   return new Promise<string>((resolve) => {
@@ -200,7 +196,9 @@ test('the admin creates an operator in the page; passwords set and changed there
     await auditEverywhere(ap, 'my-password', () => ap.waitForSelector('#own-password'));
 
     // every change is an event with its author; no password anywhere in the log or the server's output
-    const log = (await cli(w, ['log', '--limit', '1000'])).stdout;
+    // the event log writes its queue once a second (src/storage/event-log.ts): wait for the last change to land
+    let log = '';
+    await until('the removal in the event log', async () => /user-removed .*user op1/.test((log = (await cli(w, ['log', '--limit', '1000'])).stdout)));
     for (const line of [
       /user-added .*user op1 .*\(by admin\)/,
       /user-password .*user op1: password changed \(by admin\)/,

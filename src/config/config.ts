@@ -14,6 +14,7 @@ import { UPS_BOUNDS, UPS_NAME } from '../device/bounds.ts';
 import { MDNS_BOUNDS } from '../mdns/bounds.ts';
 import { NUT_BOUNDS } from '../nut/bounds.ts';
 import { SHUTDOWN_BOUNDS } from '../shutdown/bounds.ts';
+import type { PolicySettings } from '../shutdown/policy-settings.ts';
 import { HISTORY_BOUNDS } from '../storage/history-bounds.ts';
 import { TLS_BOUNDS } from '../tls/bounds.ts';
 import { WEB_BOUNDS } from '../web/bounds.ts';
@@ -80,27 +81,9 @@ export interface NutConfig {
 }
 
 /** walnut as the primary of its UPS (upsmon primary's job): when to shut everything down, and how. The setup
- *  page's power policy, once saved, replaces this section whole (src/appliance/power-policy.ts says why). */
-export interface ShutdownConfig {
-  /** false: never set FSD or command the UPS (another primary does it) */
-  enabled: boolean;
-  /** upsmon's rule: on battery and the UPS says low battery */
-  onBatteryLowBattery: boolean;
-  /** also shut down on battery when battery.runtime drops below this (seconds) */
-  runtimeBelowSeconds?: number;
-  /** ... or battery.charge below this (percent) */
-  chargeBelowPercent?: number;
-  /** ... or after this long on battery (seconds) */
-  onBatteryForSeconds?: number;
-  /** upsmon HOSTSYNC: how long to wait for secondaries to log out after FSD (15) */
-  hostSyncSeconds: number;
-  /** upsmon FINALDELAY: pause before commanding the UPS (5) */
-  finalDelaySeconds: number;
-  /** ups.delay.shutdown for shutdown.return: the UPS cuts its output this long after the command (20, NUT's) */
-  offDelaySeconds: number;
-  /** ups.delay.start: and powers up this long after mains return (30, NUT's) */
-  onDelaySeconds: number;
-}
+ *  page's power policy, once saved, replaces this section whole (src/appliance/power-policy.ts says why). Each
+ *  field is explained in src/shutdown/policy-settings.ts. */
+export type ShutdownConfig = PolicySettings;
 
 /** TLS on the NUT port (issue 5): on by default, with the unit's own identity. */
 export interface TlsConfig {

@@ -16,7 +16,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 export class CryptoShimError extends Error {
   override name = 'CryptoShimError';
   constructor(what: string) {
-    super(`crypto-shim: ${what} is not implemented in the browser's node:crypto (src/page/crypto-shim.ts)`);
+    super(`crypto-shim: ${what} is outside the node:crypto subset the page carries (src/page/crypto-shim.ts)`);
   }
 }
 

@@ -1,19 +1,30 @@
 // The shutdown section as the setup page edits it (issue 16): the same fields as the config file's `shutdown`
-// section (src/config/config.ts ShutdownConfig has this shape), checked through the same bounds (bounds.ts), so a
+// section (src/config/config.ts ShutdownConfig is this type), checked through the same bounds (bounds.ts), so a
 // value the file would refuse the page cannot store, and every refusal names its field. Pure.
 import { applySection, isObject, SchemaError } from '../util/schema.ts';
 import { SHUTDOWN_BOUNDS } from './bounds.ts';
 import type { ShutdownOptions } from './orchestrator.ts';
 
+/** walnut as the primary of its UPS: the config file's `shutdown` section (src/config/config.ts ShutdownConfig is
+ *  this type) and what the page saves over it. */
 export interface PolicySettings {
+  /** false: never set FSD or command the UPS (another primary does it) */
   enabled: boolean;
+  /** upsmon's rule: on battery and the UPS says low battery */
   onBatteryLowBattery: boolean;
+  /** also shut down on battery when battery.runtime drops below this (seconds) */
   runtimeBelowSeconds?: number;
+  /** ... or battery.charge below this (percent) */
   chargeBelowPercent?: number;
+  /** ... or after this long on battery (seconds) */
   onBatteryForSeconds?: number;
+  /** upsmon HOSTSYNC: how long to wait for secondaries to log out after FSD (15) */
   hostSyncSeconds: number;
+  /** upsmon FINALDELAY: pause before commanding the UPS (5) */
   finalDelaySeconds: number;
+  /** ups.delay.shutdown for shutdown.return: the UPS cuts its output this long after the command (20, NUT's) */
   offDelaySeconds: number;
+  /** ups.delay.start: and powers up this long after mains return (30, NUT's) */
   onDelaySeconds: number;
 }
 

@@ -113,3 +113,23 @@ export class LineClient {
     this.socket.destroy();
   }
 }
+
+/** A NUT connection on `port` that has sent STARTTLS and read upsd's `OK STARTTLS`: ready for tls.connect. */
+export async function afterStarttls(port: number): Promise<net.Socket> {
+  const raw = net.connect({ host: '127.0.0.1', port });
+  await new Promise<void>((res, rej) => raw.once('connect', res).once('error', rej));
+  raw.write('STARTTLS\n');
+  const line = await new Promise<string>((res, rej) => {
+    let buf = '';
+    const onData = (d: Buffer): void => {
+      buf += d.toString('latin1');
+      if (buf.includes('\n')) {
+        raw.off('data', onData);
+        res(buf);
+      }
+    };
+    raw.on('data', onData).once('error', rej);
+  });
+  if (line !== 'OK STARTTLS\n') throw new Error(`STARTTLS answered ${JSON.stringify(line)}`);
+  return raw;
+}
